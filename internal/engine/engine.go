@@ -1,0 +1,201 @@
+// Package engine opens DuckDB over the lake's live files and runs SQL on
+// them, read-only.
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/flowtrail/flowtrail/internal/lake"
+)
+
+// Options bound what a query may use.
+type Options struct {
+	MemoryLimit string        // DuckDB memory_limit, e.g. "4GB"
+	Threads     int           // 0: DuckDB's default
+	Timeout     time.Duration // per query; 0: none
+}
+
+// Engine is an in-memory DuckDB whose views read the files the lake's
+// manifest listed when it was opened.
+type Engine struct {
+	db       *sql.DB
+	conn     *sql.Conn
+	dir      string
+	manifest *lake.Manifest
+	opts     Options
+}
+
+// Open builds the views over the lake at dir and locks the session down:
+// no file access outside the lake, no configuration changes.
+func Open(ctx context.Context, dir string, opts Options) (*Engine, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cannot resolve lake %s: %w", dir, err)
+	}
+	m, err := lake.ReadManifest(abs)
+	if err != nil {
+		return nil, err
+	}
+	if m.Generation == 0 {
+		return nil, fmt.Errorf("%s holds no lake yet: run `flowtrail ingest --lake %s <path>` first", dir, dir)
+	}
+	e := &Engine{dir: abs, manifest: m, opts: opts}
+	if err := e.connect(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.setup(ctx); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Engine) connect(ctx context.Context) error {
+	c, err := duckdb.NewConnector("", nil)
+	if err != nil {
+		return fmt.Errorf("cannot start DuckDB: %w", err)
+	}
+	e.db = sql.OpenDB(c)
+	e.conn, err = e.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot connect to DuckDB: %w", err)
+	}
+	return nil
+}
+
+func (e *Engine) setup(ctx context.Context) error {
+	stmts := []string{"SET autoinstall_known_extensions=false", "SET autoload_known_extensions=false"}
+	if e.opts.MemoryLimit != "" {
+		stmts = append(stmts, fmt.Sprintf("SET memory_limit=%s", quote(e.opts.MemoryLimit)))
+	}
+	if e.opts.Threads > 0 {
+		stmts = append(stmts, fmt.Sprintf("SET threads=%d", e.opts.Threads))
+	}
+	stmts = append(stmts, e.viewStatements()...)
+	stmts = append(stmts,
+		fmt.Sprintf("SET allowed_directories=[%s]", quote(e.dir+"/")),
+		"SET enable_external_access=false",
+		"SET lock_configuration=true")
+	for _, s := range stmts {
+		if _, err := e.conn.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("cannot prepare engine (%s): %w", firstLine(s), err)
+		}
+	}
+	return nil
+}
+
+// Close releases DuckDB.
+func (e *Engine) Close() error {
+	if e.conn != nil {
+		e.conn.Close()
+	}
+	if e.db != nil {
+		return e.db.Close()
+	}
+	return nil
+}
+
+// Manifest is the manifest the views were built from.
+func (e *Engine) Manifest() *lake.Manifest { return e.manifest }
+
+// Result is a query's columns and rows.
+type Result struct {
+	Columns []string
+	Types   []string
+	Rows    [][]any
+}
+
+// ErrNotReadOnly is returned for a statement other than a query.
+var ErrNotReadOnly = errors.New("only read-only queries (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN) may run")
+
+// Query runs one read-only statement and returns at most maxRows rows
+// (0: all).
+func (e *Engine) Query(ctx context.Context, q string, maxRows int) (*Result, error) {
+	if e.opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.opts.Timeout)
+		defer cancel()
+	}
+	if err := e.checkReadOnly(ctx, q); err != nil {
+		return nil, err
+	}
+	rows, err := e.conn.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("query failed: %w", err)
+	}
+	defer rows.Close()
+	return collect(rows, maxRows)
+}
+
+// checkReadOnly prepares the statement and refuses anything that is not
+// a query: DuckDB tells the statement's type before it runs.
+func (e *Engine) checkReadOnly(ctx context.Context, q string) error {
+	return e.conn.Raw(func(dc any) error {
+		st, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("query failed: %w", err)
+		}
+		defer st.Close()
+		ds, ok := st.(*duckdb.Stmt)
+		if !ok {
+			return fmt.Errorf("cannot inspect statement")
+		}
+		t, err := ds.StatementType()
+		if err != nil {
+			return fmt.Errorf("cannot inspect statement: %w", err)
+		}
+		switch t {
+		case duckdb.STATEMENT_TYPE_SELECT, duckdb.STATEMENT_TYPE_EXPLAIN:
+			return nil
+		}
+		return ErrNotReadOnly
+	})
+}
+
+func collect(rows *sql.Rows, maxRows int) (*Result, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, fmt.Errorf("cannot read columns: %w", err)
+	}
+	cts, _ := rows.ColumnTypes()
+	res := &Result{Columns: cols}
+	for _, ct := range cts {
+		res.Types = append(res.Types, ct.DatabaseTypeName())
+	}
+	for rows.Next() {
+		if maxRows > 0 && len(res.Rows) >= maxRows {
+			break
+		}
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("cannot read row: %w", err)
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query failed: %w", err)
+	}
+	return res, nil
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}

@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/flowtrail/flowtrail/internal/flowlog"
+	"github.com/flowtrail/flowtrail/internal/lake"
+)
+
+// hiveTypes keeps partition values as AWS means them: account IDs are
+// strings (leading zeros are real), dates are integers.
+const hiveTypes = `hive_types={'aws-account-id': VARCHAR, 'aws-region': VARCHAR, 'year': INTEGER, 'month': INTEGER, 'day': INTEGER}`
+
+// partitionColumns renames the Hive keys to SQL-friendly names.
+const partitionColumns = `"aws-account-id" AS aws_account_id, "aws-region" AS aws_region, year, month, day`
+
+func (e *Engine) viewStatements() []string {
+	return []string{
+		e.flowView("flows", lake.TableFlows, flowlog.VPC),
+		e.flowView("tgw_flows", lake.TableTGWFlows, flowlog.TGW),
+		e.cloudTrailView(),
+		e.rejectsView(),
+	}
+}
+
+// fileList renders the live files of a table as a DuckDB list literal.
+func (e *Engine) fileList(table string) (string, bool) {
+	rel := e.manifest.FilesOf(table)
+	if len(rel) == 0 {
+		return "", false
+	}
+	parts := make([]string, len(rel))
+	for i, r := range rel {
+		parts[i] = quote(filepath.Join(e.dir, filepath.FromSlash(r)))
+	}
+	return "[" + strings.Join(parts, ", ") + "]", true
+}
+
+func (e *Engine) flowView(view, table string, t flowlog.Table) string {
+	ids := flowlog.Columns(t)
+	known := make([]string, len(ids))
+	empty := make([]string, len(ids))
+	for i, id := range ids {
+		f := flowlog.Catalogue[id]
+		known[i] = quoteIdent(f.Column)
+		empty[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", sqlType(f.Kind), quoteIdent(f.Column))
+	}
+	files, ok := e.fileList(table)
+	if !ok {
+		return fmt.Sprintf("CREATE VIEW %s AS SELECT %s, CAST(NULL AS BIGINT) AS source_id, CAST(NULL AS BIGINT) AS source_line, %s WHERE false",
+			view, strings.Join(empty, ", "), emptyPartitions)
+	}
+	cols := strings.Join(known, ", ")
+	return fmt.Sprintf(`CREATE VIEW %s AS SELECT %s, * EXCLUDE (%s, source_id, source_line, "aws-account-id", "aws-region", year, month, day), source_id, source_line, %s
+FROM read_parquet(%s, hive_partitioning=true, union_by_name=true, %s)`, view, cols, cols, partitionColumns, files, hiveTypes)
+}
+
+const emptyPartitions = `CAST(NULL AS VARCHAR) AS aws_account_id, CAST(NULL AS VARCHAR) AS aws_region, CAST(NULL AS INTEGER) AS year, CAST(NULL AS INTEGER) AS month, CAST(NULL AS INTEGER) AS day`
+
+func (e *Engine) cloudTrailView() string {
+	files, ok := e.fileList(lake.TableCloudTrail)
+	if !ok {
+		return `CREATE VIEW cloudtrail AS SELECT CAST(NULL AS TIMESTAMPTZ) AS event_time, CAST(NULL AS VARCHAR) AS event_source, CAST(NULL AS VARCHAR) AS event_name,
+CAST(NULL AS VARCHAR) AS aws_region, CAST(NULL AS VARCHAR) AS recipient_account_id, CAST(NULL AS VARCHAR) AS event_id, CAST(NULL AS VARCHAR) AS event_type,
+CAST(NULL AS BOOLEAN) AS read_only, CAST(NULL AS VARCHAR) AS principal_arn, CAST(NULL AS VARCHAR) AS principal_type, CAST(NULL AS VARCHAR) AS principal_account_id,
+CAST(NULL AS VARCHAR) AS user_name, CAST(NULL AS VARCHAR) AS access_key_id, CAST(NULL AS VARCHAR) AS source_ip_address, CAST(NULL AS VARCHAR) AS user_agent,
+CAST(NULL AS VARCHAR) AS error_code, CAST(NULL AS VARCHAR) AS error_message, CAST(NULL AS VARCHAR) AS request_parameters, CAST(NULL AS VARCHAR) AS response_elements,
+CAST(NULL AS VARCHAR) AS resources, CAST(NULL AS VARCHAR) AS raw, CAST(NULL AS BIGINT) AS source_id, CAST(NULL AS BIGINT) AS source_line, CAST(NULL AS VARCHAR) AS partition_account_id WHERE false`
+	}
+	return fmt.Sprintf(`CREATE VIEW cloudtrail AS SELECT event_time::TIMESTAMPTZ AS event_time, event_source, event_name, aws_region, recipient_account_id, event_id, event_type,
+read_only, principal_arn, principal_type, principal_account_id, user_name, access_key_id, source_ip_address, user_agent, error_code, error_message,
+request_parameters, response_elements, resources, raw, source_id, source_line, "aws-account-id" AS partition_account_id
+FROM read_parquet(%s, hive_partitioning=true, union_by_name=true, %s)`, files, hiveTypes)
+}
+
+func (e *Engine) rejectsView() string {
+	var files []string
+	for _, s := range e.manifest.Sources {
+		if s.Quarantine != "" {
+			files = append(files, quote(filepath.Join(e.dir, filepath.FromSlash(s.Quarantine))))
+		}
+	}
+	const cols = `source VARCHAR, source_id BIGINT, line BIGINT, reason VARCHAR, raw VARCHAR, raw_base64 VARCHAR, truncated BOOLEAN`
+	if len(files) == 0 {
+		return `CREATE VIEW rejects AS SELECT CAST(NULL AS VARCHAR) AS source, CAST(NULL AS BIGINT) AS source_id, CAST(NULL AS BIGINT) AS line,
+CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS raw, CAST(NULL AS VARCHAR) AS raw_base64, CAST(NULL AS BOOLEAN) AS truncated WHERE false`
+	}
+	return fmt.Sprintf(`CREATE VIEW rejects AS SELECT source, source_id, line, reason, raw, raw_base64, truncated
+FROM read_json([%s], format='newline_delimited', columns={%s})`, strings.Join(files, ", "), jsonColumns(cols))
+}
+
+// jsonColumns turns "a T, b U" into DuckDB's struct literal 'a': 'T', ….
+func jsonColumns(cols string) string {
+	var out []string
+	for _, c := range strings.Split(cols, ", ") {
+		name, typ, _ := strings.Cut(c, " ")
+		out = append(out, fmt.Sprintf("'%s': '%s'", name, typ))
+	}
+	return strings.Join(out, ", ")
+}
+
+func sqlType(k flowlog.Kind) string {
+	switch k {
+	case flowlog.Int32:
+		return "INTEGER"
+	case flowlog.Int64:
+		return "BIGINT"
+	}
+	return "VARCHAR"
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -1,0 +1,149 @@
+package lake
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+)
+
+// rowsPerWrite is how many rows go to the Parquet writer at a time.
+const rowsPerWrite = 1024
+
+// writeParquet writes batch b, sorted, to a new file in dir and returns
+// its final name (the content hash) and size. The file is fsynced under a
+// temporary name and renamed, so a crash never leaves a partial file under
+// a live name.
+func writeParquet(dir string, s *Schema, b Batch) (name string, size int64, sum string, err error) {
+	return writeWith(dir, func(w io.Writer) error { return encode(w, s, b) })
+}
+
+// writeRows writes already-built rows (a rewrite of an existing file).
+func writeRows(dir string, schema *parquet.Schema, rows []parquet.Row) (string, int64, string, error) {
+	return writeWith(dir, func(w io.Writer) error {
+		pw := newParquetWriter(w, schema)
+		if _, err := pw.WriteRows(rows); err != nil {
+			return fmt.Errorf("cannot write rows: %w", err)
+		}
+		return pw.Close()
+	})
+}
+
+func newParquetWriter(w io.Writer, schema *parquet.Schema) *parquet.Writer {
+	return parquet.NewWriter(w, schema,
+		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
+		parquet.PageBufferSize(1<<20),
+		parquet.MaxRowsPerRowGroup(1<<20))
+}
+
+func writeWith(dir string, enc func(io.Writer) error) (name string, size int64, sum string, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", 0, "", fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*.parquet")
+	if err != nil {
+		return "", 0, "", fmt.Errorf("cannot create file in %s: %w", dir, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	h := sha256.New()
+	cw := &countWriter{w: io.MultiWriter(tmp, h)}
+	if err = enc(cw); err != nil {
+		return "", 0, "", err
+	}
+	if err = tmp.Sync(); err != nil {
+		return "", 0, "", fmt.Errorf("cannot sync %s: %w", tmp.Name(), err)
+	}
+	if err = tmp.Close(); err != nil {
+		return "", 0, "", fmt.Errorf("cannot close %s: %w", tmp.Name(), err)
+	}
+	sum = hex.EncodeToString(h.Sum(nil))
+	name = sum[:32] + ".parquet"
+	if err = os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+		return "", 0, "", fmt.Errorf("cannot name %s: %w", name, err)
+	}
+	return name, cw.n, sum, nil
+}
+
+func encode(w io.Writer, s *Schema, b Batch) error {
+	pw := newParquetWriter(w, s.node)
+	order := sortedOrder(b)
+	vals := make([]parquet.Value, len(s.Columns))
+	rows := make([]parquet.Row, 0, rowsPerWrite)
+	buf := make([]parquet.Value, rowsPerWrite*len(s.Columns))
+	for _, i := range order {
+		clear(vals)
+		b.Row(i, vals)
+		n := len(rows) * len(vals)
+		row := buf[n : n+len(vals) : n+len(vals)]
+		s.place(vals, row)
+		rows = append(rows, row)
+		if len(rows) == rowsPerWrite {
+			if _, err := pw.WriteRows(rows); err != nil {
+				return fmt.Errorf("cannot write rows: %w", err)
+			}
+			rows = rows[:0]
+		}
+	}
+	if _, err := pw.WriteRows(rows); err != nil {
+		return fmt.Errorf("cannot write rows: %w", err)
+	}
+	if err := pw.Close(); err != nil {
+		return fmt.Errorf("cannot finish parquet file: %w", err)
+	}
+	return nil
+}
+
+// place puts each column's value at its leaf position with its levels.
+func (s *Schema) place(vals []parquet.Value, row []parquet.Value) {
+	for c, v := range vals {
+		leaf := s.leaf[c]
+		def := 0
+		if !v.IsNull() {
+			def = 1
+		}
+		if s.Columns[c].Name == SourceIDColumn || s.Columns[c].Name == SourceLineColumn {
+			def = 0
+		}
+		row[leaf] = v.Level(0, def, leaf)
+	}
+}
+
+func sortedOrder(b Batch) []int {
+	order := make([]int, b.Len())
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int {
+		switch {
+		case b.Less(x, y):
+			return -1
+		case b.Less(y, x):
+			return 1
+		}
+		return 0
+	})
+	return order
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+

@@ -1,0 +1,100 @@
+package lake
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// dropReplaced rewrites every live file that holds rows of a replaced
+// source, keeping only the other sources' rows, so that a changed object
+// re-ingested replaces its rows instead of adding to them.
+func (w *Writer) dropReplaced() error {
+	if len(w.replaced) == 0 {
+		return nil
+	}
+	var keep []File
+	for _, f := range w.next.Files {
+		if !sharesAny(f.Sources, w.replaced) {
+			keep = append(keep, f)
+			continue
+		}
+		nf, err := w.rewriteWithout(f, w.replaced)
+		if err != nil {
+			return err
+		}
+		w.obsolete = append(w.obsolete, f.Path)
+		if nf != nil {
+			keep = append(keep, *nf)
+		}
+	}
+	w.next.Files = keep
+	return nil
+}
+
+func sharesAny(a, b []int64) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// rewriteWithout copies file f without the rows of the dropped sources.
+// It returns nil when no row is left.
+func (w *Writer) rewriteWithout(f File, dropped []int64) (*File, error) {
+	src := filepath.Join(w.dir, filepath.FromSlash(f.Path))
+	rows, schema, err := readRowsExcept(src, dropped)
+	if err != nil {
+		return nil, err
+	}
+	var srcs []int64
+	for _, id := range f.Sources {
+		if !slices.Contains(dropped, id) {
+			srcs = append(srcs, id)
+		}
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	dir := path.Dir(f.Path)
+	name, size, sum, err := writeRows(filepath.Join(w.dir, filepath.FromSlash(dir)), schema, rows)
+	if err != nil {
+		return nil, fmt.Errorf("cannot rewrite %s: %w", f.Path, err)
+	}
+	return &File{Path: path.Join(dir, name), Table: f.Table, Rows: int64(len(rows)), Bytes: size, SHA256: sum, Sources: srcs}, nil
+}
+
+func readRowsExcept(p string, dropped []int64) ([]parquet.Row, *parquet.Schema, error) {
+	fh, err := os.Open(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot open %s: %w", p, err)
+	}
+	defer fh.Close()
+	r := parquet.NewReader(fh)
+	defer r.Close()
+	schema := r.Schema()
+	col, ok := schema.Lookup(SourceIDColumn)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s has no %s column", p, SourceIDColumn)
+	}
+	var out []parquet.Row
+	buf := make([]parquet.Row, 256)
+	for {
+		n, err := r.ReadRows(buf)
+		for _, row := range buf[:n] {
+			if !slices.Contains(dropped, row[col.ColumnIndex].Int64()) {
+				out = append(out, row.Clone())
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	return out, schema, nil
+}

@@ -1,0 +1,13 @@
+package lake
+
+// Table names: one directory each at the lake's root.
+const (
+	TableFlows      = "flows"
+	TableTGWFlows   = "tgw_flows"
+	TableCloudTrail = "cloudtrail"
+)
+
+const quarantineDir = "quarantine"
+
+// Tables lists every table directory the lake may hold.
+func Tables() []string { return []string{TableFlows, TableTGWFlows, TableCloudTrail} }
