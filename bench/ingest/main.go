@@ -111,7 +111,7 @@ func runBaseline(logs, out string) {
 		log.Fatal(err)
 	}
 	db := sql.OpenDB(c)
-	q := fmt.Sprintf(`COPY (SELECT * FROM read_csv('%s/**/vpcflowlogs/**/*.log.gz', union_by_name=true, delim=' ', header=true, nullstr='-', ignore_errors=true))
+	q := fmt.Sprintf(`COPY (SELECT * FROM read_csv('%s/*/vpcflowlogs/**/*.log.gz', union_by_name=true, delim=' ', header=true, nullstr='-', ignore_errors=true))
 TO '%s' (FORMAT parquet, COMPRESSION zstd)`, logs, out)
 	if _, err := db.Exec(q); err != nil {
 		log.Fatal(err)

@@ -80,7 +80,11 @@ func (e *Engine) setup(ctx context.Context) error {
 	if e.opts.Threads > 0 {
 		stmts = append(stmts, fmt.Sprintf("SET threads=%d", e.opts.Threads))
 	}
-	stmts = append(stmts, e.viewStatements()...)
+	views, err := e.viewStatements(ctx)
+	if err != nil {
+		return err
+	}
+	stmts = append(stmts, views...)
 	stmts = append(stmts,
 		fmt.Sprintf("SET allowed_directories=[%s]", quote(e.dir+"/")),
 		"SET enable_external_access=false",

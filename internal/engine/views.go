@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/flowtrail/flowtrail/internal/flowlog"
@@ -16,13 +18,19 @@ const hiveTypes = `hive_types={'aws-account-id': VARCHAR, 'aws-region': VARCHAR,
 // partitionColumns renames the Hive keys to SQL-friendly names.
 const partitionColumns = `"aws-account-id" AS aws_account_id, "aws-region" AS aws_region, year, month, day`
 
-func (e *Engine) viewStatements() []string {
-	return []string{
-		e.flowView("flows", lake.TableFlows, flowlog.VPC),
-		e.flowView("tgw_flows", lake.TableTGWFlows, flowlog.TGW),
-		e.cloudTrailView(),
-		e.rejectsView(),
+func (e *Engine) viewStatements(ctx context.Context) ([]string, error) {
+	var out []string
+	for _, v := range []struct {
+		view, table string
+		t           flowlog.Table
+	}{{"flows", lake.TableFlows, flowlog.VPC}, {"tgw_flows", lake.TableTGWFlows, flowlog.TGW}} {
+		s, err := e.flowView(ctx, v.view, v.table, v.t)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
 	}
+	return append(out, e.cloudTrailView(), e.rejectsView()), nil
 }
 
 // fileList renders the live files of a table as a DuckDB list literal.
@@ -38,23 +46,74 @@ func (e *Engine) fileList(table string) (string, bool) {
 	return "[" + strings.Join(parts, ", ") + "]", true
 }
 
-func (e *Engine) flowView(view, table string, t flowlog.Table) string {
-	ids := flowlog.Columns(t)
-	known := make([]string, len(ids))
-	empty := make([]string, len(ids))
-	for i, id := range ids {
-		f := flowlog.Catalogue[id]
-		known[i] = quoteIdent(f.Column)
-		empty[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", sqlType(f.Kind), quoteIdent(f.Column))
-	}
+// flowView selects every catalogue column in catalogue order — NULL
+// where no file has it (files carry only the fields their sources had) —
+// then any unknown fields the files carry as text, then provenance and
+// the partition keys.
+func (e *Engine) flowView(ctx context.Context, view, table string, t flowlog.Table) (string, error) {
+	present := map[string]bool{}
 	files, ok := e.fileList(table)
+	if ok {
+		cols, err := e.columnsOf(ctx, files)
+		if err != nil {
+			return "", err
+		}
+		for _, c := range cols {
+			present[c] = true
+		}
+	}
+	var sel []string
+	known := map[string]bool{}
+	for _, id := range flowlog.Columns(t) {
+		f := flowlog.Catalogue[id]
+		known[f.Column] = true
+		if present[f.Column] {
+			sel = append(sel, quoteIdent(f.Column))
+			continue
+		}
+		sel = append(sel, fmt.Sprintf("CAST(NULL AS %s) AS %s", sqlType(f.Kind), quoteIdent(f.Column)))
+	}
+	for _, c := range e.sortedExtra(present, known) {
+		sel = append(sel, quoteIdent(c))
+	}
 	if !ok {
 		return fmt.Sprintf("CREATE VIEW %s AS SELECT %s, CAST(NULL AS BIGINT) AS source_id, CAST(NULL AS BIGINT) AS source_line, %s WHERE false",
-			view, strings.Join(empty, ", "), emptyPartitions)
+			view, strings.Join(sel, ", "), emptyPartitions), nil
 	}
-	cols := strings.Join(known, ", ")
-	return fmt.Sprintf(`CREATE VIEW %s AS SELECT %s, * EXCLUDE (%s, source_id, source_line, "aws-account-id", "aws-region", year, month, day), source_id, source_line, %s
-FROM read_parquet(%s, hive_partitioning=true, union_by_name=true, %s)`, view, cols, cols, partitionColumns, files, hiveTypes)
+	return fmt.Sprintf("CREATE VIEW %s AS SELECT %s, source_id, source_line, %s\nFROM read_parquet(%s, hive_partitioning=true, union_by_name=true, %s)",
+		view, strings.Join(sel, ", "), partitionColumns, files, hiveTypes), nil
+}
+
+// columnsOf reads the union of the files' column names from their footers.
+func (e *Engine) columnsOf(ctx context.Context, files string) ([]string, error) {
+	rows, err := e.conn.QueryContext(ctx, fmt.Sprintf("SELECT DISTINCT name FROM parquet_schema(%s) WHERE num_children IS NULL OR num_children = 0", files))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the lake's file schemas: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("cannot read the lake's file schemas: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// sortedExtra lists the columns that are neither catalogue fields nor
+// provenance nor the Parquet root: fields the catalogue did not know.
+func (e *Engine) sortedExtra(present, known map[string]bool) []string {
+	var out []string
+	for c := range present {
+		if known[c] || c == "source_id" || c == "source_line" {
+			continue
+		}
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
 }
 
 const emptyPartitions = `CAST(NULL AS VARCHAR) AS aws_account_id, CAST(NULL AS VARCHAR) AS aws_region, CAST(NULL AS INTEGER) AS year, CAST(NULL AS INTEGER) AS month, CAST(NULL AS INTEGER) AS day`

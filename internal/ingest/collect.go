@@ -34,7 +34,7 @@ func newCollector(w *lake.Writer, maxRows int) *collector {
 }
 
 func (c *collector) add(ch *chunk) error {
-	if len(ch.flows) > 0 && c.discarded[ch.flows[0].source] || len(ch.events) > 0 && c.discarded[ch.events[0].source] {
+	if c.discarded[ch.source] {
 		return nil
 	}
 	b, err := c.batchFor(ch)
@@ -43,15 +43,16 @@ func (c *collector) add(ch *chunk) error {
 	}
 	switch b := b.(type) {
 	case *flowBatch:
-		for _, r := range ch.flows {
-			b.add(r)
+		b.rows.appendRows(&ch.flows)
+		for _, id := range ch.sources {
+			b.sources[id] = true
 		}
 	case *ctBatch:
 		for _, r := range ch.events {
 			b.add(r)
 		}
 	}
-	c.rows += len(ch.flows) + len(ch.events)
+	c.rows += ch.flows.Len() + len(ch.events)
 	for c.rows > c.maxRows {
 		if err := c.flushLargest(); err != nil {
 			return err
@@ -141,14 +142,19 @@ func (c *collector) discard(id int64) {
 	c.w.Discard(id)
 }
 
-func (b *flowBatch) schemaOf() *lake.Schema { return b.schema }
-func (b *ctBatch) schemaOf() *lake.Schema   { return b.schema }
+func (b *flowBatch) schemaOf() *lake.Schema {
+	if err := b.buildSchema(); err != nil {
+		panic(err) // column names come from the catalogue and a parsed header: always distinct
+	}
+	return b.schema
+}
+func (b *ctBatch) schemaOf() *lake.Schema { return b.schema }
 
 func (b *flowBatch) sourceIDs() []int64 { return slices.Sorted(maps.Keys(b.sources)) }
 func (b *ctBatch) sourceIDs() []int64   { return slices.Sorted(maps.Keys(b.sources)) }
 
 func (b *flowBatch) drop(id int64) {
-	b.rows = slices.DeleteFunc(b.rows, func(r flowRow) bool { return r.source == id })
+	b.rows.drop(id)
 	delete(b.sources, id)
 }
 

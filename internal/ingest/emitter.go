@@ -22,8 +22,10 @@ type partKey struct {
 
 type chunk struct {
 	key     partKey
+	source  int64
+	sources []int64
 	unknown []string
-	flows   []flowRow
+	flows   flowRows
 	events  []ctRow
 }
 
@@ -36,10 +38,11 @@ type emitter struct {
 	send    func(*chunk) error
 	quar    *lake.Quarantine
 	records map[string]int64
+	names   map[string]string
 }
 
 func newEmitter(j *job, send func(*chunk) error, q *lake.Quarantine) *emitter {
-	return &emitter{job: j, layout: source.ParseLayout(j.obj.Key), pending: map[partKey]*chunk{}, send: send, quar: q, records: map[string]int64{}}
+	return &emitter{job: j, layout: source.ParseLayout(j.obj.Key), pending: map[partKey]*chunk{}, send: send, quar: q, records: map[string]int64{}, names: map[string]string{}}
 }
 
 func (e *emitter) reject(line int64, reason string, raw []byte) error {
@@ -52,9 +55,9 @@ func (e *emitter) flow(f flowlog.Format, rec *flowlog.Record) error {
 		k.unknown = joinNames(f.Unknown)
 	}
 	c := e.chunkFor(k, f.Unknown)
-	c.flows = append(c.flows, flowRow{rec: *rec, source: e.job.id})
+	c.flows.add(e.job.id, rec)
 	e.records[k.table]++
-	return e.maybeSend(k, len(c.flows))
+	return e.maybeSend(k, c.flows.Len())
 }
 
 func (e *emitter) event(ev *cloudtrail.Event) error {
@@ -68,7 +71,7 @@ func (e *emitter) event(ev *cloudtrail.Event) error {
 func (e *emitter) chunkFor(k partKey, unknown []string) *chunk {
 	c := e.pending[k]
 	if c == nil {
-		c = &chunk{key: k, unknown: unknown}
+		c = &chunk{key: k, unknown: unknown, source: e.job.id, sources: []int64{e.job.id}}
 		e.pending[k] = c
 	}
 	return c
@@ -99,15 +102,28 @@ func (e *emitter) flush() error {
 func (e *emitter) flowPartition(rec *flowlog.Record) lake.Partition {
 	p := lake.Partition{Account: e.layout.Account, Region: e.layout.Region, Day: e.layout.Day}
 	if p.Account == "" {
-		p.Account = accountOf(rec.S(flowlog.FAccountID))
+		p.Account = e.intern(rec.B(flowlog.FAccountID))
 	}
 	if p.Region == "" {
-		p.Region = rec.S(flowlog.FRegion)
+		p.Region = e.intern(rec.B(flowlog.FRegion))
 	}
 	if p.Day.IsZero() {
 		p.Day = dayOfRecord(rec)
 	}
 	return p
+}
+
+// intern returns b as a string, reusing earlier copies: partition values
+// repeat on every record.
+func (e *emitter) intern(b []byte) string {
+	if s, ok := e.names[string(b)]; ok {
+		return s
+	}
+	s := accountOf(string(b))
+	if len(e.names) < 1024 {
+		e.names[string(b)] = s
+	}
+	return s
 }
 
 func accountOf(s string) string {

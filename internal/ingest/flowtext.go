@@ -22,6 +22,7 @@ type flowReader struct {
 	parser  *flowlog.Parser
 	warned  bool
 	out     *emitter
+	rec     flowlog.Record // reused: Parse resets what it set
 }
 
 // readLines feeds every line of r to handle, with its 1-based number.
@@ -114,13 +115,10 @@ func (fr *flowReader) guessFormat(line []byte) error {
 }
 
 func (fr *flowReader) record(n int64, line []byte) error {
-	var rec flowlog.Record
-	if err := fr.parser.Parse(line, &rec); err != nil {
+	rec := &fr.rec
+	if err := fr.parser.Parse(line, rec); err != nil {
 		return fr.out.reject(n, err.Error(), line)
 	}
 	rec.Line = n
-	if len(rec.Extra) > 0 {
-		rec.Extra = slices.Clone(rec.Extra)
-	}
-	return fr.out.flow(fr.parser.Format, &rec)
+	return fr.out.flow(fr.parser.Format, rec)
 }

@@ -4,7 +4,7 @@ package ingest
 
 import (
 	"context"
-		"fmt"
+	"fmt"
 	"log/slog"
 	"runtime"
 	"sync"
