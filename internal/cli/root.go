@@ -21,9 +21,9 @@ var Version = "dev"
 type globals struct {
 	lake       string
 	cpuProfile string
-	logLevel string
-	stdout   io.Writer
-	stderr   io.Writer
+	logLevel   string
+	stdout     io.Writer
+	stderr     io.Writer
 }
 
 // usageError marks a bad invocation (exit 2), as opposed to a failure.
