@@ -38,14 +38,15 @@ skipped; a source whose object changed replaces its old rows. Malformed lines
 go to the quarantine (the rejects view).`,
 		Example: `  flowtrail ingest --lake ./case42 ~/Downloads/AWSLogs
   flowtrail ingest --lake ./case42 s3://corp-logs/AWSLogs/111111111111/ --profile audit --region us-east-1
-  flowtrail ingest --lake ./case42 --flow-format '${version} ${interface-id} ${srcaddr} ${dstaddr}' ./cwl-export.json`,
+  flowtrail ingest --lake ./case42 --flow-format '${version} ${interface-id} ${srcaddr} ${dstaddr}' ./cwl-export.json
+  aws ec2 describe-flow-logs > fl.json && flowtrail ingest --lake ./case42 --flow-format @fl.json ./cwl-export.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runIngest(cmd, g, f, args)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.flowFormat, "flow-format", "", "format of headerless flow logs (CloudWatch exports), as AWS's LogFormat: '${version} ${srcaddr} …'")
+	fl.StringVar(&f.flowFormat, "flow-format", "", "format of headerless flow logs (CloudWatch exports): AWS's LogFormat '${version} ${srcaddr} …', or @FILE with the JSON of 'aws ec2 describe-flow-logs'")
 	fl.StringVar(&f.region, "region", "", "AWS region for s3:// sources")
 	fl.StringVar(&f.profile, "profile", "", "AWS shared-config profile for s3:// sources")
 	fl.StringVar(&f.endpoint, "endpoint-url", "", "S3-compatible endpoint URL (MinIO, LocalStack, …)")

@@ -6,7 +6,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,7 +21,7 @@ import (
 type Config struct {
 	Lake       string
 	Listers    []source.Lister
-	FlowFormat string        // --flow-format, for headerless sources
+	FlowFormat string        // --flow-format, for headerless sources: a format, or @FILE with describe-flow-logs JSON
 	Limits     source.Limits // decompression bounds
 	Workers    int           // parallel sources; default GOMAXPROCS
 	MaxRows    int           // rows buffered before the largest batch is written; default 300k
@@ -78,13 +80,9 @@ type result struct {
 // Run ingests every source the listers find.
 func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	cfg = withDefaults(cfg)
-	var userFmt *flowlog.Format
-	if cfg.FlowFormat != "" {
-		f, err := flowlog.ParseFormat(cfg.FlowFormat)
-		if err != nil {
-			return nil, fmt.Errorf("--flow-format: %w", err)
-		}
-		userFmt = &f
+	userFmt, err := userFormat(cfg.FlowFormat)
+	if err != nil {
+		return nil, err
 	}
 	w, err := lake.Open(cfg.Lake)
 	if err != nil {
@@ -246,4 +244,27 @@ func (r *run) finish(res result) {
 	r.w.AddSource(&lake.Source{ID: j.id, URI: j.obj.URI, Size: j.obj.Size, ETag: j.obj.ETag, ModTime: j.obj.ModTime,
 		SHA256: j.sha256, Kind: j.kind, Format: j.format, Records: res.records, Rejected: res.rejected, Quarantine: res.quar,
 		IngestedAt: time.Now().UTC()})
+}
+
+// userFormat reads --flow-format: a LogFormat string, or @FILE naming the
+// JSON output of `aws ec2 describe-flow-logs`.
+func userFormat(v string) (*flowlog.Format, error) {
+	if v == "" {
+		return nil, nil
+	}
+	var f flowlog.Format
+	var err error
+	if path, ok := strings.CutPrefix(v, "@"); ok {
+		b, rerr := os.ReadFile(path)
+		if rerr != nil {
+			return nil, fmt.Errorf("--flow-format: cannot read %s: %w", path, rerr)
+		}
+		f, err = flowlog.FormatFromDescribe(b)
+	} else {
+		f, err = flowlog.ParseFormat(v)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--flow-format: %w", err)
+	}
+	return &f, nil
 }
