@@ -1,8 +1,11 @@
 package ingest
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"math/bits"
+	"slices"
 
 	"github.com/flowtrail/flowtrail/internal/flowlog"
 	"github.com/flowtrail/flowtrail/internal/lake"
@@ -17,7 +20,9 @@ import (
 type flowBatch struct {
 	table   flowlog.Table
 	unknown []string // extra text columns, after the catalogue ones
-	rows    flowRows
+	chunks  []*flowRows
+	refs    []rowRef // every row: chunk and index, in write order once sorted
+	has     uint64   // union of the rows' field bitmasks
 	schema  *lake.Schema
 	colOf   [flowlog.NumFields]int // schema column per field id, -1 absent
 	sources map[int64]bool
@@ -35,7 +40,7 @@ func (b *flowBatch) buildSchema() error {
 		b.colOf[id] = -1
 	}
 	for _, id := range flowlog.Columns(b.table) {
-		if b.rows.has&(1<<uint(id)) == 0 && !alwaysPresent(id) {
+		if b.has&(1<<uint(id)) == 0 && !alwaysPresent(id) {
 			continue
 		}
 		f := flowlog.Catalogue[id]
@@ -87,15 +92,67 @@ func tableName(t flowlog.Table) string {
 	return lake.TableFlows
 }
 
-func (b *flowBatch) Len() int { return b.rows.Len() }
+// rowRef locates one row and carries its sort key: the rank of its
+// interface (or TGW attachment) among the batch's, then start time.
+type rowRef struct {
+	chunk, row uint32
+	rank       uint32
+	start      int64
+}
 
-// Less orders by interface (or transit gateway attachment) and start time,
-// the keys pivots filter on.
-func (b *flowBatch) Less(i, j int) bool { return b.rows.less(i, j) }
+func (b *flowBatch) Len() int { return len(b.refs) }
+
+// add takes a worker's chunk as it is: no copy of its arena.
+func (b *flowBatch) add(c *flowRows) {
+	ci := uint32(len(b.chunks))
+	b.chunks = append(b.chunks, c)
+	for i := range c.offs {
+		b.refs = append(b.refs, rowRef{chunk: ci, row: uint32(i), start: c.keys[i].start})
+	}
+	b.has |= c.has
+}
+
+// Sort orders rows by interface and start time, the keys pivots filter
+// on. Interfaces are ranked once, so the sort compares integers.
+func (b *flowBatch) Sort() {
+	names := map[string]uint32{}
+	for i := range b.refs {
+		r := &b.refs[i]
+		k := b.chunks[r.chunk].keyOf(int(r.row))
+		id, ok := names[string(k)]
+		if !ok {
+			id = uint32(len(names))
+			names[string(k)] = id
+		}
+		r.rank = id
+	}
+	rank := rankNames(names)
+	for i := range b.refs {
+		b.refs[i].rank = rank[b.refs[i].rank]
+	}
+	slices.SortFunc(b.refs, func(x, y rowRef) int {
+		if x.rank != y.rank {
+			return cmp.Compare(x.rank, y.rank)
+		}
+		return cmp.Compare(x.start, y.start)
+	})
+}
+
+// rankNames maps each name's id to its position in sorted order.
+func rankNames(names map[string]uint32) []uint32 {
+	sorted := slices.Sorted(maps.Keys(names))
+	rank := make([]uint32, len(names))
+	for pos, n := range sorted {
+		rank[names[n]] = uint32(pos)
+	}
+	return rank
+}
 
 func (b *flowBatch) Row(i int, out []parquet.Value) {
 	d := &b.dec
-	b.rows.decode(i, d)
+	r := b.refs[i]
+	b.chunks[r.chunk].decode(int(r.row), d)
+	s := b.schema
 	for m := d.has; m != 0; m &= m - 1 {
 		id := bits.TrailingZeros64(m)
 		c := b.colOf[id]
@@ -104,19 +161,19 @@ func (b *flowBatch) Row(i int, out []parquet.Value) {
 		}
 		switch flowlog.Catalogue[id].Kind {
 		case flowlog.String:
-			out[c] = parquet.ByteArrayValue(d.strs[id])
+			s.Put(out, c, parquet.ByteArrayValue(d.strs[id]))
 		case flowlog.Int32:
-			out[c] = lake.I32(d.ints[id])
+			s.Put(out, c, lake.I32(d.ints[id]))
 		default:
-			out[c] = lake.I64(d.ints[id])
+			s.Put(out, c, lake.I64(d.ints[id]))
 		}
 	}
-	n := len(out) - 2 - len(b.unknown)
+	n := len(s.Columns) - 2 - len(b.unknown)
 	for k := range b.unknown {
 		if k < len(d.extra) && string(d.extra[k]) != "-" {
-			out[n+k] = parquet.ByteArrayValue(d.extra[k])
+			s.Put(out, n+k, parquet.ByteArrayValue(d.extra[k]))
 		}
 	}
-	out[len(out)-2] = lake.I64(d.source)
-	out[len(out)-1] = lake.I64(d.line)
+	s.Put(out, len(s.Columns)-2, lake.I64(d.source))
+	s.Put(out, len(s.Columns)-1, lake.I64(d.line))
 }

@@ -43,10 +43,8 @@ func (c *collector) add(ch *chunk) error {
 	}
 	switch b := b.(type) {
 	case *flowBatch:
-		b.rows.appendRows(&ch.flows)
-		for _, id := range ch.sources {
-			b.sources[id] = true
-		}
+		b.add(&ch.flows)
+		b.sources[ch.source] = true
 	case *ctBatch:
 		for _, r := range ch.events {
 			b.add(r)
@@ -153,8 +151,15 @@ func (b *ctBatch) schemaOf() *lake.Schema { return b.schema }
 func (b *flowBatch) sourceIDs() []int64 { return slices.Sorted(maps.Keys(b.sources)) }
 func (b *ctBatch) sourceIDs() []int64   { return slices.Sorted(maps.Keys(b.sources)) }
 
+// drop removes a source's chunks; a chunk holds one source's rows.
 func (b *flowBatch) drop(id int64) {
-	b.rows.drop(id)
+	chunks := b.chunks
+	b.chunks, b.refs, b.has = nil, nil, 0
+	for _, c := range chunks {
+		if c.Len() > 0 && c.source(0) != id {
+			b.add(c)
+		}
+	}
 	delete(b.sources, id)
 }
 

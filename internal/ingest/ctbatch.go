@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/flowtrail/flowtrail/internal/cloudtrail"
 	"github.com/flowtrail/flowtrail/internal/lake"
@@ -57,26 +58,30 @@ func newCTBatch() (*ctBatch, error) {
 
 func (b *ctBatch) Len() int { return len(b.rows) }
 
-func (b *ctBatch) Less(i, j int) bool { return b.rows[i].ev.EventTime.Before(b.rows[j].ev.EventTime) }
+// Sort orders events by time.
+func (b *ctBatch) Sort() {
+	slices.SortStableFunc(b.rows, func(x, y ctRow) int { return x.ev.EventTime.Compare(y.ev.EventTime) })
+}
 
 func (b *ctBatch) Row(i int, out []parquet.Value) {
 	r := &b.rows[i]
 	e := &r.ev
-	out[0] = lake.TS(e.EventTime.UnixMicro())
+	s := b.schema
+	s.Put(out, 0, lake.TS(e.EventTime.UnixMicro()))
 	strs := []string{e.EventSource, e.EventName, e.AWSRegion, e.RecipientAccountID, e.EventID, e.EventType}
-	for k, s := range strs {
-		out[1+k] = optStr(s)
+	for k, v := range strs {
+		s.Put(out, 1+k, optStr(v))
 	}
 	if e.ReadOnly != nil {
-		out[7] = lake.B(*e.ReadOnly)
+		s.Put(out, 7, lake.B(*e.ReadOnly))
 	}
 	rest := []string{e.PrincipalARN, e.PrincipalType, e.PrincipalAccountID, e.UserName, e.AccessKeyID, e.SourceIPAddress, e.UserAgent,
 		e.ErrorCode, e.ErrorMessage, e.RequestParameters, e.ResponseElements, e.Resources, e.Raw}
-	for k, s := range rest {
-		out[8+k] = optStr(s)
+	for k, v := range rest {
+		s.Put(out, 8+k, optStr(v))
 	}
-	out[len(out)-2] = lake.I64(r.source)
-	out[len(out)-1] = lake.I64(e.Line)
+	s.Put(out, len(s.Columns)-2, lake.I64(r.source))
+	s.Put(out, len(s.Columns)-1, lake.I64(e.Line))
 }
 
 func optStr(s string) parquet.Value {

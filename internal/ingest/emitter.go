@@ -23,7 +23,6 @@ type partKey struct {
 type chunk struct {
 	key     partKey
 	source  int64
-	sources []int64
 	unknown []string
 	flows   flowRows
 	events  []ctRow
@@ -71,7 +70,8 @@ func (e *emitter) event(ev *cloudtrail.Event) error {
 func (e *emitter) chunkFor(k partKey, unknown []string) *chunk {
 	c := e.pending[k]
 	if c == nil {
-		c = &chunk{key: k, unknown: unknown, source: e.job.id, sources: []int64{e.job.id}}
+		c = &chunk{key: k, unknown: unknown, source: e.job.id}
+		c.flows.reserve(chunkRows)
 		e.pending[k] = c
 	}
 	return c

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math/bits"
 
@@ -30,6 +29,14 @@ type rowKey struct {
 }
 
 func (fr *flowRows) Len() int { return len(fr.offs) }
+
+// reserve sizes the arena for n typical rows up front: growing it by
+// doubling would copy every row several times.
+func (fr *flowRows) reserve(n int) {
+	fr.buf = make([]byte, 0, n*160)
+	fr.offs = make([]uint32, 0, n)
+	fr.keys = make([]rowKey, 0, n)
+}
 
 // add packs one record.
 func (fr *flowRows) add(source int64, rec *flowlog.Record) {
@@ -68,25 +75,10 @@ func startOf(rec *flowlog.Record) int64 {
 	return v
 }
 
-// appendRows copies another set's rows (a chunk) into fr.
-func (fr *flowRows) appendRows(o *flowRows) {
-	base := uint32(len(fr.buf))
-	fr.buf = append(fr.buf, o.buf...)
-	for i, off := range o.offs {
-		fr.offs = append(fr.offs, off+base)
-		k := o.keys[i]
-		k.keyOff += base
-		fr.keys = append(fr.keys, k)
-	}
-	fr.has |= o.has
-}
-
-func (fr *flowRows) less(i, j int) bool {
-	a, b := fr.keys[i], fr.keys[j]
-	if c := bytes.Compare(fr.buf[a.keyOff:a.keyOff+a.keyLen], fr.buf[b.keyOff:b.keyOff+b.keyLen]); c != 0 {
-		return c < 0
-	}
-	return a.start < b.start
+// keyOf returns row i's interface (or attachment) id bytes.
+func (fr *flowRows) keyOf(i int) []byte {
+	k := fr.keys[i]
+	return fr.buf[k.keyOff : k.keyOff+k.keyLen]
 }
 
 // source returns row i's source id.
@@ -131,26 +123,4 @@ func (fr *flowRows) decode(i int, d *decoded) {
 		d.extra = append(d.extra, b[:l])
 		b = b[l:]
 	}
-}
-
-// drop removes the rows of one source.
-func (fr *flowRows) drop(source int64) {
-	var keep flowRows
-	for i := range fr.offs {
-		if fr.source(i) == source {
-			continue
-		}
-		end := len(fr.buf)
-		if i+1 < len(fr.offs) {
-			end = int(fr.offs[i+1])
-		}
-		base := uint32(len(keep.buf)) - fr.offs[i]
-		keep.buf = append(keep.buf, fr.buf[fr.offs[i]:end]...)
-		keep.offs = append(keep.offs, fr.offs[i]+base)
-		k := fr.keys[i]
-		k.keyOff += base
-		keep.keys = append(keep.keys, k)
-	}
-	keep.has = fr.has
-	*fr = keep
 }

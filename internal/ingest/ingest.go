@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -84,6 +85,9 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Rows are packed in arenas, so the heap is mostly parquet-go's
+	// short-lived buffers: collect less often, trading memory for CPU.
+	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	w, err := lake.Open(cfg.Lake)
 	if err != nil {
 		return nil, err

@@ -6,13 +6,14 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// Batch is a set of rows bound for one file. The lake sorts it with Less
-// before writing so that min/max statistics prune reads.
+// Batch is a set of rows bound for one file. The lake calls Sort before
+// writing: rows sorted on the keys queries filter on make min/max
+// statistics prune reads.
 type Batch interface {
 	Len() int
-	Less(i, j int) bool
-	// Row fills out (one slot per schema column) with row i's values;
-	// a zero Value is NULL.
+	Sort()
+	// Row fills out with row i's values through Schema.Put. out arrives
+	// holding NULL in every column.
 	Row(i int, out []parquet.Value)
 }
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -37,7 +36,7 @@ func writeRows(dir string, schema *parquet.Schema, rows []parquet.Row) (string, 
 
 func newParquetWriter(w io.Writer, schema *parquet.Schema) *parquet.Writer {
 	return parquet.NewWriter(w, schema,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
+		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
 		parquet.PageBufferSize(1<<20),
 		parquet.MaxRowsPerRowGroup(1<<20))
 }
@@ -77,16 +76,15 @@ func writeWith(dir string, enc func(io.Writer) error) (name string, size int64, 
 
 func encode(w io.Writer, s *Schema, b Batch) error {
 	pw := newParquetWriter(w, s.node)
-	order := sortedOrder(b)
-	vals := make([]parquet.Value, len(s.Columns))
+	b.Sort()
+	width := len(s.Columns)
 	rows := make([]parquet.Row, 0, rowsPerWrite)
-	buf := make([]parquet.Value, rowsPerWrite*len(s.Columns))
-	for _, i := range order {
-		clear(vals)
-		b.Row(i, vals)
-		n := len(rows) * len(vals)
-		row := buf[n : n+len(vals) : n+len(vals)]
-		s.place(vals, row)
+	buf := make([]parquet.Value, rowsPerWrite*width)
+	for i := range b.Len() {
+		n := len(rows) * width
+		row := buf[n : n+width : n+width]
+		copy(row, s.nulls)
+		b.Row(i, row)
 		rows = append(rows, row)
 		if len(rows) == rowsPerWrite {
 			if _, err := pw.WriteRows(rows); err != nil {
@@ -102,38 +100,6 @@ func encode(w io.Writer, s *Schema, b Batch) error {
 		return fmt.Errorf("cannot finish parquet file: %w", err)
 	}
 	return nil
-}
-
-// place puts each column's value at its leaf position with its levels.
-func (s *Schema) place(vals []parquet.Value, row []parquet.Value) {
-	for c, v := range vals {
-		leaf := s.leaf[c]
-		def := 0
-		if !v.IsNull() {
-			def = 1
-		}
-		if s.Columns[c].Name == SourceIDColumn || s.Columns[c].Name == SourceLineColumn {
-			def = 0
-		}
-		row[leaf] = v.Level(0, def, leaf)
-	}
-}
-
-func sortedOrder(b Batch) []int {
-	order := make([]int, b.Len())
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(x, y int) int {
-		switch {
-		case b.Less(x, y):
-			return -1
-		case b.Less(y, x):
-			return 1
-		}
-		return 0
-	})
-	return order
 }
 
 type countWriter struct {

@@ -34,7 +34,9 @@ const (
 type Schema struct {
 	Columns []Column
 	node    *parquet.Schema
-	leaf    []int // leaf index in the Parquet schema per column
+	leaf    []int           // leaf index in the Parquet schema per column
+	def     []int           // definition level of a present value per column
+	nulls   []parquet.Value // a row of NULLs (zero for required columns), levels set
 }
 
 // NewSchema builds the Parquet schema for cols. All columns are optional
@@ -53,8 +55,19 @@ func NewSchema(table string, cols []Column) (*Schema, error) {
 		index[path[0]] = i
 	}
 	s.leaf = make([]int, len(cols))
+	s.def = make([]int, len(cols))
+	s.nulls = make([]parquet.Value, len(cols))
 	for i, c := range cols {
-		s.leaf[i] = index[c.Name]
+		leaf := index[c.Name]
+		s.leaf[i] = leaf
+		s.def[i] = 1
+		if required(c) {
+			s.def[i] = 0
+		}
+		s.nulls[leaf] = parquet.Value{}.Level(0, 0, leaf)
+		if required(c) {
+			s.nulls[leaf] = parquet.Int64Value(0).Level(0, 0, leaf)
+		}
 	}
 	return s, nil
 }
@@ -73,8 +86,20 @@ func node(c Column) parquet.Node {
 	default:
 		n = parquet.String()
 	}
-	if c.Name == SourceIDColumn || c.Name == SourceLineColumn {
+	if required(c) {
 		return n
 	}
 	return parquet.Optional(n)
+}
+
+func required(c Column) bool { return c.Name == SourceIDColumn || c.Name == SourceLineColumn }
+
+// Put stores v as column col of a row being built by Batch.Row. A NULL
+// v leaves the column NULL.
+func (s *Schema) Put(row []parquet.Value, col int, v parquet.Value) {
+	if v.IsNull() {
+		return
+	}
+	leaf := s.leaf[col]
+	row[leaf] = v.Level(0, s.def[col], leaf)
 }
