@@ -5,6 +5,7 @@ package ingest_test
 import (
 	"context"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
@@ -31,14 +32,19 @@ func TestCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := truth.Records["flows"]
+	logs := filepath.Join(estate, "AWSLogs")
+	timeRun(t, bin, filepath.Join(work, "warm"), logs) // warm the page cache
+	full := timeRun(t, bin, filepath.Join(work, "scratch"), logs)
+	t.Logf("an uninterrupted run takes %v", full)
 	lakeDir := filepath.Join(work, "lake")
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range 10 {
-		cmd := exec.Command(bin, "ingest", "--no-progress", "--lake", lakeDir, filepath.Join(estate, "AWSLogs"))
+	for i := range 12 {
+		cmd := exec.Command(bin, "ingest", "--no-progress", "--lake", lakeDir, logs)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(50+rng.IntN(2500)) * time.Millisecond)
+		// Kill somewhere in the run, the commit at its end included.
+		time.Sleep(time.Duration(rng.Float64() * 1.05 * float64(full)))
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
 		got := flowCount(t, lakeDir)
@@ -46,6 +52,9 @@ func TestCrash(t *testing.T) {
 			t.Fatalf("after kill %d the lake holds %d flow rows: neither 0 nor %d", i, got, want)
 		}
 		t.Logf("kill %d: lake holds %d rows", i, got)
+		if got == want {
+			os.RemoveAll(lakeDir) // start over so the next kill lands mid-run
+		}
 	}
 	out, err := exec.Command(bin, "ingest", "--no-progress", "--lake", lakeDir, filepath.Join(estate, "AWSLogs")).CombinedOutput()
 	if err != nil {
@@ -57,6 +66,16 @@ func TestCrash(t *testing.T) {
 	if d := distinctRows(t, lakeDir); d != want {
 		t.Fatalf("%d distinct (source_id, source_line) among %d rows: duplicates", d, want)
 	}
+}
+
+// timeRun measures one uninterrupted ingest.
+func timeRun(t *testing.T, bin, lakeDir, logs string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	if out, err := exec.Command(bin, "ingest", "--no-progress", "--lake", lakeDir, logs).CombinedOutput(); err != nil {
+		t.Fatalf("ingest: %v\n%s", err, out)
+	}
+	return time.Since(start)
 }
 
 func flowCount(t *testing.T, lakeDir string) int64 {
