@@ -56,17 +56,21 @@ func ParseFormat(s string) (Format, error) {
 		return Format{}, fmt.Errorf("cannot parse flow-log format: it names no fields")
 	}
 	f := Format{Fields: make([]int, len(toks)), Table: VPC}
-	seen := map[string]bool{}
+	seen := map[string]bool{} // catalogue names for known fields, so "tcp-flags tcp_flags" is a repeat
 	for i, t := range toks {
 		name := strings.TrimSuffix(strings.TrimPrefix(t, "${"), "}")
 		if !validName(name) {
 			return Format{}, fmt.Errorf("cannot parse flow-log format: field %d %q is not a field name", i+1, t)
 		}
-		if seen[name] {
-			return Format{}, fmt.Errorf("cannot parse flow-log format: field %q appears twice", name)
-		}
-		seen[name] = true
 		id, ok := Lookup(name)
+		key := name
+		if ok {
+			key = Catalogue[id].Name
+		}
+		if seen[key] {
+			return Format{}, fmt.Errorf("cannot parse flow-log format: field %q appears twice", key)
+		}
+		seen[key] = true
 		if !ok {
 			f.Fields[i] = -1
 			f.Unknown = append(f.Unknown, name)
@@ -97,15 +101,18 @@ func validName(s string) bool {
 
 // IsHeader reports whether a line is a header: every token a field name and
 // at least one a known field. Records always carry digits or "-" somewhere
-// a name cannot, so a record never passes.
+// a name cannot, so a record never passes. It allocates nothing for the
+// common case, a record starting with its version number.
 func IsHeader(line []byte) bool {
-	toks := strings.Fields(string(line))
+	if len(line) == 0 || line[0] < 'a' || line[0] > 'z' {
+		return false
+	}
 	known := false
-	for _, t := range toks {
-		if !validName(t) {
+	for _, t := range splitFields(line, nil) {
+		if !validName(string(t)) {
 			return false
 		}
-		if _, ok := Lookup(t); ok {
+		if _, ok := byName[string(t)]; ok {
 			known = true
 		}
 	}

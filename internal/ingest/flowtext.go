@@ -69,11 +69,15 @@ func (fr *flowReader) line(n int64, line []byte, tooLong bool) error {
 	if tooLong {
 		return fr.out.reject(n, fmt.Sprintf("line longer than %d bytes", flowlog.MaxLineBytes), line)
 	}
-	if len(bytes.TrimSpace(line)) == 0 {
+	if n == 1 {
+		line = bytes.TrimPrefix(line, []byte("\ufeff")) // a byte-order mark some editors add
+	}
+	trimmed := bytes.TrimSpace(line)
+	if len(trimmed) == 0 {
 		return nil
 	}
-	if flowlog.IsHeader(line) {
-		return fr.header(n, line)
+	if flowlog.IsHeader(trimmed) {
+		return fr.header(n, trimmed)
 	}
 	if fr.parser == nil {
 		if err := fr.guessFormat(line); err != nil {
