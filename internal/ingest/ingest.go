@@ -20,13 +20,14 @@ import (
 
 // Config is what one ingest run needs.
 type Config struct {
-	Lake       string
-	Listers    []source.Lister
-	FlowFormat string        // --flow-format, for headerless sources: a format, or @FILE with describe-flow-logs JSON
-	Limits     source.Limits // decompression bounds
-	Workers    int           // parallel sources; default GOMAXPROCS
-	MaxRows    int           // rows buffered before the largest batch is written; default 300k
-	Progress   Progress      // nil: none
+	Lake        string
+	Listers     []source.Lister
+	FlowFormat  string        // --flow-format, for headerless sources: a format, or @FILE with describe-flow-logs JSON
+	Limits      source.Limits // decompression bounds
+	Workers     int           // parallel sources; default GOMAXPROCS
+	MaxRows     int           // rows buffered before the largest batch is written; default 300k
+	MemoryLimit int64         // Go heap soft limit in bytes; default 640 MiB
+	Progress    Progress      // nil: none
 }
 
 // Progress is told about each source as it finishes.
@@ -86,8 +87,10 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		return nil, err
 	}
 	// Rows are packed in arenas, so the heap is mostly parquet-go's
-	// short-lived buffers: collect less often, trading memory for CPU.
+	// short-lived buffers: collect less often, trading memory for CPU,
+	// but never past the soft limit that keeps ingest under 1 GiB.
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(cfg.MemoryLimit))
 	w, err := lake.Open(cfg.Lake)
 	if err != nil {
 		return nil, err
@@ -108,6 +111,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.MaxRows <= 0 {
 		cfg.MaxRows = 300_000
+	}
+	if cfg.MemoryLimit <= 0 {
+		cfg.MemoryLimit = 640 << 20
 	}
 	if cfg.Limits.MaxRatio == 0 {
 		cfg.Limits = source.DefaultLimits
