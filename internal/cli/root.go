@@ -82,6 +82,7 @@ them offline with SQL.`,
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(newIngest(g), newQuery(g), newGen(g))
+	root.AddCommand(newPivots(g)...)
 	return root
 }
 

@@ -1,0 +1,118 @@
+// Package pivot answers "everything about one address, interface or
+// instance": its peers in and out, volumes, ports, verdicts, first and
+// last seen, the interfaces it touched and its hour-by-hour activity.
+package pivot
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"time"
+
+	"github.com/flowtrail/flowtrail/internal/engine"
+)
+
+// Window bounds the records considered, on their start time; a zero end
+// is open.
+type Window struct {
+	Since, Until time.Time
+}
+
+// Subject is what a pivot is about.
+type Subject struct {
+	Kind  string // "ip", "eni" or "instance"
+	Value string
+}
+
+// Report is a pivot's result. Volumes count flow records: a conversation
+// between two monitored interfaces is logged at both ends, so its bytes
+// appear twice here; the conversations view counts them once.
+type Report struct {
+	Subject  Subject        `json:"subject"`
+	Counting string         `json:"counting"`
+	Summary  map[string]any `json:"summary"`
+	Peers    []Row          `json:"peers"`
+	Hourly   []Row          `json:"hourly"`
+	Columns  Columns        `json:"-"`
+}
+
+// Row is one result row as column → value.
+type Row map[string]any
+
+// Columns keeps the column order of each table for rendering.
+type Columns struct {
+	Summary, Peers, Hourly []string
+}
+
+var (
+	eniRE      = regexp.MustCompile(`^eni-[0-9a-f]{1,32}$`)
+	instanceRE = regexp.MustCompile(`^i-[0-9a-f]{1,32}$`)
+)
+
+// NewSubject validates what the user asked about.
+func NewSubject(kind, value string) (Subject, error) {
+	switch kind {
+	case "ip":
+		a, err := netip.ParseAddr(value)
+		if err != nil {
+			return Subject{}, fmt.Errorf("%q is not an IPv4 or IPv6 address", value)
+		}
+		return Subject{Kind: kind, Value: a.Unmap().String()}, nil
+	case "eni":
+		if !eniRE.MatchString(value) {
+			return Subject{}, fmt.Errorf("%q is not a network interface id (eni-0123abcd…)", value)
+		}
+	case "instance":
+		if !instanceRE.MatchString(value) {
+			return Subject{}, fmt.Errorf("%q is not an instance id (i-0123abcd…); looking instances up by Name tag needs CloudTrail inventory, not built yet", value)
+		}
+	default:
+		return Subject{}, fmt.Errorf("unknown pivot %q", kind)
+	}
+	return Subject{Kind: kind, Value: value}, nil
+}
+
+// Run builds the report for s over the records in w.
+func Run(ctx context.Context, e *engine.Engine, s Subject, w Window, maxPeers int) (*Report, error) {
+	q := newQueries(s, w)
+	r := &Report{Subject: s, Counting: "flow records: a conversation seen at two monitored interfaces is counted at both"}
+	sum, err := e.QueryParams(ctx, q.summary(), 0, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot summarise %s %s: %w", s.Kind, s.Value, err)
+	}
+	r.Summary, r.Columns.Summary = firstRow(sum), sum.Columns
+	peers, err := e.QueryParams(ctx, q.peers(maxPeers), 0, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list peers of %s %s: %w", s.Kind, s.Value, err)
+	}
+	r.Peers, r.Columns.Peers = rows(peers), peers.Columns
+	hourly, err := e.QueryParams(ctx, q.hourly(), 0, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot chart %s %s: %w", s.Kind, s.Value, err)
+	}
+	r.Hourly, r.Columns.Hourly = rows(hourly), hourly.Columns
+	return r, nil
+}
+
+func firstRow(res *engine.Result) map[string]any {
+	out := map[string]any{}
+	if len(res.Rows) == 0 {
+		return out
+	}
+	for i, c := range res.Columns {
+		out[c] = res.Rows[0][i]
+	}
+	return out
+}
+
+func rows(res *engine.Result) []Row {
+	out := make([]Row, len(res.Rows))
+	for i, r := range res.Rows {
+		out[i] = Row{}
+		for j, c := range res.Columns {
+			out[i][c] = r[j]
+		}
+	}
+	return out
+}
