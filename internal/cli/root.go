@@ -83,6 +83,7 @@ them offline with SQL.`,
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(newIngest(g), newQuery(g), newGen(g))
 	root.AddCommand(newPivots(g)...)
+	addCompletionExamples(root)
 	return root
 }
 
@@ -108,7 +109,7 @@ func setupLogging(g *globals) error {
 
 func isFlagError(err error) bool {
 	msg := err.Error()
-	for _, p := range []string{"unknown flag", "unknown shorthand", "unknown command", "accepts ", "requires at least", "invalid argument", "flag needs an argument"} {
+	for _, p := range []string{"unknown flag", "unknown shorthand", "unknown command", "accepts ", "requires at least", "invalid argument", "flag needs an argument", "required flag"} {
 		if len(msg) >= len(p) && contains(msg, p) {
 			return true
 		}
@@ -123,4 +124,25 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// addCompletionExamples gives cobra's generated completion commands the
+// examples every command carries.
+func addCompletionExamples(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	install := map[string]string{
+		"bash":       "  flowtrail completion bash > /etc/bash_completion.d/flowtrail",
+		"zsh":        "  flowtrail completion zsh > \"${fpath[1]}/_flowtrail\"",
+		"fish":       "  flowtrail completion fish > ~/.config/fish/completions/flowtrail.fish",
+		"powershell": "  flowtrail completion powershell | Out-String | Invoke-Expression",
+	}
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Example = "  source <(flowtrail completion bash)\n" + install["zsh"]
+		for _, sub := range c.Commands() {
+			sub.Example = install[sub.Name()]
+		}
+	}
 }

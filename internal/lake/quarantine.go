@@ -51,7 +51,7 @@ func (q *Quarantine) Add(line int64, reason string, raw []byte) error {
 	}
 	r := Reject{Source: q.uri, SourceID: q.id, Line: line, Reason: reason}
 	if len(raw) > maxRawBytes {
-		raw, r.Truncated = raw[:maxRawBytes], true
+		raw, r.Truncated = cutRaw(raw), true
 	}
 	r.Raw = string(raw)
 	if !utf8.Valid(raw) {
@@ -64,6 +64,19 @@ func (q *Quarantine) Add(line int64, reason string, raw []byte) error {
 	q.n++
 	_, err = q.bw.Write(append(b, '\n'))
 	return err
+}
+
+// cutRaw shortens raw to maxRawBytes, backing off to the start of a
+// character the cut would split, so a line that is text stays text.
+func cutRaw(raw []byte) []byte {
+	n := maxRawBytes
+	for n > maxRawBytes-utf8.UTFMax && !utf8.RuneStart(raw[n]) {
+		n--
+	}
+	if !utf8.Valid(raw[:n]) {
+		n = maxRawBytes // not text anyway: keep every byte allowed
+	}
+	return raw[:n]
 }
 
 func (q *Quarantine) open() error {

@@ -27,7 +27,11 @@ func (w *Writer) dropReplaced() error {
 		if err != nil {
 			return err
 		}
-		w.obsolete = append(w.obsolete, f.Path)
+		// A rewrite to the same content has the same name: that file
+		// stays live and must not be deleted after the commit.
+		if nf == nil || nf.Path != f.Path {
+			w.obsolete = append(w.obsolete, f.Path)
+		}
 		if nf != nil {
 			keep = append(keep, *nf)
 		}
@@ -61,6 +65,11 @@ func (w *Writer) rewriteWithout(f File, dropped []int64) (*File, error) {
 	}
 	if len(rows) == 0 {
 		return nil, nil
+	}
+	if int64(len(rows)) == f.Rows { // the file lists a source it has no rows of
+		kept := f
+		kept.Sources = srcs
+		return &kept, nil
 	}
 	dir := path.Dir(f.Path)
 	name, size, sum, err := writeRows(filepath.Join(w.dir, filepath.FromSlash(dir)), schema, rows)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -215,11 +216,20 @@ func checkLakeDir(dir string) error {
 		return nil
 	}
 	for _, e := range entries {
-		if e.Name() == lockFile {
-			return nil
+		if !lakeEntry(e.Name()) {
+			return fmt.Errorf("%s is not empty and is not a flowtrail lake (no %s): choose a new or empty directory", dir, ManifestName)
 		}
 	}
-	return fmt.Errorf("%s is not empty and is not a flowtrail lake (no %s): choose a new or empty directory", dir, ManifestName)
+	return nil // a first run that stopped before its commit
+}
+
+// lakeEntry reports whether name is one the lake creates at its root.
+func lakeEntry(name string) bool {
+	switch name {
+	case lockFile, ManifestName + ".tmp", quarantineDir:
+		return true
+	}
+	return slices.Contains(Tables(), name)
 }
 
 // Discard drops, at Commit, the rows a source brought into files already
