@@ -78,6 +78,9 @@ func runQuery(cmd *cobra.Command, g *globals, f *queryFlags, args []string) erro
 	if f.list {
 		return listNamed(g, f, args)
 	}
+	if wantsPrompt(f, args) {
+		return runPrompt(cmd, g, f)
+	}
 	stmt, err := queryStatement(f, args)
 	if err != nil {
 		return err
@@ -92,6 +95,21 @@ func runQuery(cmd *cobra.Command, g *globals, f *queryFlags, args []string) erro
 		return err
 	}
 	return render.Rows(g.stdout, f.format, res.Columns, res.Rows)
+}
+
+// wantsPrompt: no SQL, no file, no named query, and a person at a
+// terminal on both ends.
+func wantsPrompt(f *queryFlags, args []string) bool {
+	return len(args) == 0 && f.file == "" && f.named == "" && isTerminal(os.Stdin) && isTerminal(os.Stdout)
+}
+
+func runPrompt(cmd *cobra.Command, g *globals, f *queryFlags) error {
+	e, err := engine.Open(cmd.Context(), g.lake, engine.Options{MemoryLimit: f.memory, Timeout: f.timeout})
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	return repl(cmd.Context(), e, f.format, f.maxRows)
 }
 
 func querySQL(f *queryFlags, args []string) (string, error) {
