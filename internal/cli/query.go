@@ -122,7 +122,7 @@ func querySQL(f *queryFlags, args []string) (string, error) {
 			return "", fmt.Errorf("cannot read %s: %w", f.file, err)
 		}
 		return strings.TrimSpace(string(b)), nil
-	case len(args) == 1:
+	case len(args) == 1 && strings.TrimSpace(args[0]) != "":
 		return args[0], nil
 	}
 	return "", usagef(`no SQL: pass it as an argument, e.g. flowtrail query "SELECT count(*) FROM flows"`)

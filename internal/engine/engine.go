@@ -32,6 +32,7 @@ type Engine struct {
 	dir      string
 	manifest *lake.Manifest
 	opts     Options
+	split    *splitter
 }
 
 // Open builds the views over the lake at dir and locks the session down:
@@ -60,6 +61,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Engine, error) {
 }
 
 func (e *Engine) connect(ctx context.Context) error {
+	split, err := newSplitter()
+	if err != nil {
+		return err
+	}
+	e.split = split
 	c, err := duckdb.NewConnector("", nil)
 	if err != nil {
 		return fmt.Errorf("cannot start DuckDB: %w", err)
@@ -84,7 +90,7 @@ func (e *Engine) setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	stmts = append(stmts, views...)
+	stmts = append(stmts, withCompat(views)...)
 	stmts = append(stmts,
 		fmt.Sprintf("SET allowed_directories=[%s]", quote(e.dir+"/")),
 		"SET enable_external_access=false",
@@ -99,6 +105,9 @@ func (e *Engine) setup(ctx context.Context) error {
 
 // Close releases DuckDB.
 func (e *Engine) Close() error {
+	if e.split != nil {
+		e.split.close()
+	}
 	if e.conn != nil {
 		e.conn.Close()
 	}
@@ -143,6 +152,9 @@ func (e *Engine) Query(ctx context.Context, q string, maxRows int) (*Result, err
 // checkReadOnly prepares the statement and refuses anything that is not
 // a query: DuckDB tells the statement's type before it runs.
 func (e *Engine) checkReadOnly(ctx context.Context, q string) error {
+	if err := e.split.single(q); err != nil {
+		return err
+	}
 	return e.conn.Raw(func(dc any) error {
 		st, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, q)
 		if err != nil {

@@ -146,7 +146,7 @@ func (e *Engine) rejectsView() string {
 		return `CREATE VIEW rejects AS SELECT CAST(NULL AS VARCHAR) AS source, CAST(NULL AS BIGINT) AS source_id, CAST(NULL AS BIGINT) AS line,
 CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS raw, CAST(NULL AS VARCHAR) AS raw_base64, CAST(NULL AS BOOLEAN) AS truncated WHERE false`
 	}
-	return fmt.Sprintf(`CREATE VIEW rejects AS SELECT source, source_id, line, reason, raw, raw_base64, truncated
+	return fmt.Sprintf(`CREATE VIEW rejects AS SELECT source, source_id, line, reason, raw, raw_base64, coalesce(truncated, false) AS truncated
 FROM read_json([%s], format='newline_delimited', columns={%s})`, strings.Join(files, ", "), jsonColumns(cols))
 }
 

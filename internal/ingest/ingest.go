@@ -97,7 +97,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	defer w.Close()
 	start, cpu0 := time.Now(), cpuTime()
-	r := &run{cfg: cfg, w: w, userFmt: userFmt, sum: &Summary{Lake: cfg.Lake, Records: map[string]int64{}}, col: newCollector(w, cfg.MaxRows)}
+	r := &run{cfg: cfg, w: w, userFmt: userFmt, sum: &Summary{Lake: cfg.Lake, Records: map[string]int64{}, Failed: []Failure{}}, col: newCollector(w, cfg.MaxRows)}
 	if err := r.all(ctx); err != nil {
 		return nil, err
 	}
