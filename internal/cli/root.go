@@ -81,7 +81,8 @@ them offline with SQL.`,
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
-	root.AddCommand(newIngest(g), newQuery(g), newGen(g))
+	root.AddCommand(newIngest(g), newQuery(g), newGen(g), newDemo(g))
+	root.AddCommand(newIOC(g))
 	root.AddCommand(newPivots(g)...)
 	addCompletionExamples(root)
 	return root
