@@ -8,6 +8,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -79,7 +80,10 @@ func (e *Engine) connect(ctx context.Context) error {
 }
 
 func (e *Engine) setup(ctx context.Context) error {
-	stmts := []string{"SET autoinstall_known_extensions=false", "SET autoload_known_extensions=false"}
+	// Spill to the system's temporary directory, not ".tmp" in whatever
+	// directory the analyst happens to be in.
+	stmts := []string{"SET autoinstall_known_extensions=false", "SET autoload_known_extensions=false",
+		fmt.Sprintf("SET temp_directory=%s", quote(filepath.Join(os.TempDir(), "flowtrail-duckdb")))}
 	if e.opts.MemoryLimit != "" {
 		stmts = append(stmts, fmt.Sprintf("SET memory_limit=%s", quote(e.opts.MemoryLimit)))
 	}
