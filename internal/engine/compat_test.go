@@ -15,8 +15,7 @@ import (
 	"time"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
-	"github.com/flowtrail/flowtrail/internal/ingest"
-	"github.com/flowtrail/flowtrail/internal/source"
+	"github.com/flowtrail/flowtrail/internal/testlake"
 )
 
 // playbookHeader names every VPC field of flow-log version 5, AWS's order.
@@ -24,24 +23,9 @@ const playbookHeader = "version account-id interface-id srcaddr dstaddr srcport 
 	"vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id " +
 	"pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path"
 
-// openLake ingests flow-log text (a header line, then records) into a
-// lake in a temporary directory and opens the engine on it.
-func compatLake(t *testing.T, text string) *engine.Engine {
-	t.Helper()
-	in, lakeDir := t.TempDir(), filepath.Join(t.TempDir(), "lake")
-	if err := os.WriteFile(filepath.Join(in, "flows.log"), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Run(context.Background(), ingest.Config{Lake: lakeDir, Listers: []source.Lister{source.Local{Path: in}}}); err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(context.Background(), lakeDir, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
-}
+// compatLake ingests flow-log text (a header line, then records) and
+// opens the engine on it.
+func compatLake(t *testing.T, text string) *engine.Engine { return testlake.Open(t, text) }
 
 // flowRec is one v5 record: the fields that vary, the rest fixed per interface.
 type flowRec struct {

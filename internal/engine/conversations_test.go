@@ -2,36 +2,18 @@ package engine_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
-	"github.com/flowtrail/flowtrail/internal/ingest"
-	"github.com/flowtrail/flowtrail/internal/source"
+	"github.com/flowtrail/flowtrail/internal/testlake"
 )
 
 const v5Header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status tcp-flags\n"
 
 // lakeOf ingests one flow-log file with the given content.
-func lakeOf(t *testing.T, content string) *engine.Engine {
-	t.Helper()
-	in, lakeDir := t.TempDir(), filepath.Join(t.TempDir(), "lake")
-	if err := os.WriteFile(filepath.Join(in, "f.log"), []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Run(context.Background(), ingest.Config{Lake: lakeDir, Listers: []source.Lister{source.Local{Path: in}}}); err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(context.Background(), lakeDir, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
-}
+func lakeOf(t *testing.T, content string) *engine.Engine { return testlake.Open(t, content) }
 
 const convCols = `SELECT initiator, initiator_port, responder, responder_port, protocol, initiator_basis, confidence,
  packets_out, bytes_out, packets_back, bytes_back, records, array_to_string(interfaces, ','), action FROM conversations ORDER BY initiator, responder`

@@ -9,22 +9,13 @@ import (
 	"testing"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
-	"github.com/flowtrail/flowtrail/internal/ingest"
-	"github.com/flowtrail/flowtrail/internal/source"
+	"github.com/flowtrail/flowtrail/internal/testlake"
 )
 
 func smallLake(t *testing.T) string {
 	t.Helper()
-	in, lakeDir := t.TempDir(), filepath.Join(t.TempDir(), "lake")
-	data := "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n" +
-		"2 012345678901 eni-aaa 10.0.0.1 10.0.0.2 443 49152 6 10 840 1793750400 1793750460 ACCEPT OK\n"
-	if err := os.WriteFile(filepath.Join(in, "a.log"), []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Run(context.Background(), ingest.Config{Lake: lakeDir, Listers: []source.Lister{source.Local{Path: in}}}); err != nil {
-		t.Fatal(err)
-	}
-	return lakeDir
+	return testlake.Build(t, map[string]string{"a.log": "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n" +
+		"2 012345678901 eni-aaa 10.0.0.1 10.0.0.2 443 49152 6 10 840 1793750400 1793750460 ACCEPT OK\n"})
 }
 
 func TestQuery_Success(t *testing.T) {

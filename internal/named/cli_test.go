@@ -5,30 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/flowtrail/flowtrail/internal/cli"
-	"github.com/flowtrail/flowtrail/internal/ingest"
 	"github.com/flowtrail/flowtrail/internal/named"
-	"github.com/flowtrail/flowtrail/internal/source"
+	"github.com/flowtrail/flowtrail/internal/testlake"
 )
 
 func craftedLakeDir(t *testing.T) string {
 	t.Helper()
-	in, lakeDir := t.TempDir(), filepath.Join(t.TempDir(), "lake")
-	data := header + "\n" + strings.Join(craftedLines(), "\n") + "\n"
-	if err := os.WriteFile(filepath.Join(in, "f.log"), []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Run(context.Background(), ingest.Config{Lake: lakeDir, Listers: []source.Lister{source.Local{Path: in}}}); err != nil {
-		t.Fatal(err)
-	}
-	return lakeDir
+	return testlake.Build(t, map[string]string{"f.log": header + "\n" + strings.Join(craftedLines(), "\n") + "\n"})
 }
 
 func flowtrail(args ...string) (code int, stdout, stderr string) {

@@ -3,8 +3,6 @@ package named_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
-	"github.com/flowtrail/flowtrail/internal/ingest"
 	"github.com/flowtrail/flowtrail/internal/named"
-	"github.com/flowtrail/flowtrail/internal/source"
+	"github.com/flowtrail/flowtrail/internal/testlake"
 )
 
 // t0 is 2026-11-04T00:00:00Z, the start of the crafted traffic.
@@ -68,26 +65,12 @@ func rec(eni, src, dst string, sport, dport, proto, packets, bytes, off int, act
 		eni, src, dst, sport, dport, proto, packets, bytes, t0+off, t0+off+60, action, strings.Repeat(side, 3), strings.Repeat(side, 3), typ, src, dst)
 }
 
-// lakeOf ingests a flow-log file made of the lines and opens the engine.
+// lakeOf ingests a flow-log file made of the lines, under an S3 key
+// layout, and opens the engine.
 func lakeOf(t *testing.T, lines ...string) *engine.Engine {
 	t.Helper()
-	in, lakeDir := t.TempDir(), filepath.Join(t.TempDir(), "lake")
-	p := filepath.Join(in, "AWSLogs", "111111111111", "vpcflowlogs", "us-east-1", "2026", "11", "04", "f.log")
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Run(context.Background(), ingest.Config{Lake: lakeDir, Listers: []source.Lister{source.Local{Path: in}}}); err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(context.Background(), lakeDir, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
+	key := "AWSLogs/111111111111/vpcflowlogs/us-east-1/2026/11/04/f.log"
+	return testlake.OpenDir(t, testlake.Build(t, map[string]string{key: strings.Join(lines, "\n") + "\n"}))
 }
 
 func crafted(t *testing.T) *engine.Engine {

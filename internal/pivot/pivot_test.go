@@ -2,15 +2,12 @@ package pivot_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
-	"github.com/flowtrail/flowtrail/internal/ingest"
 	"github.com/flowtrail/flowtrail/internal/pivot"
-	"github.com/flowtrail/flowtrail/internal/source"
+	"github.com/flowtrail/flowtrail/internal/testlake"
 )
 
 // Two hours of traffic at a database interface (10.0.2.7): a client
@@ -24,22 +21,7 @@ const flows = `version account-id interface-id srcaddr dstaddr srcport dstport p
 3 111111111111 eni-0db - - - - - - - 1793757600 1793757660 - NODATA i-0db
 `
 
-func open(t *testing.T) *engine.Engine {
-	t.Helper()
-	in, lakeDir := t.TempDir(), filepath.Join(t.TempDir(), "lake")
-	if err := os.WriteFile(filepath.Join(in, "f.log"), []byte(flows), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Run(context.Background(), ingest.Config{Lake: lakeDir, Listers: []source.Lister{source.Local{Path: in}}}); err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(context.Background(), lakeDir, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
-}
+func open(t *testing.T) *engine.Engine { return testlake.Open(t, flows) }
 
 func run(t *testing.T, e *engine.Engine, kind, value string, w pivot.Window) *pivot.Report {
 	t.Helper()
