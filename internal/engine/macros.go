@@ -229,7 +229,7 @@ var ipMacros = []string{
 	// A strict dotted quad as UBIGINT, else NULL.
 	`CREATE MACRO _ipv4_num(s) AS CASE WHEN regexp_full_match(s,
   '((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])')
-  THEN list_reduce(list_transform(string_split(s, '.'), lambda o: CAST(o AS UBIGINT)), lambda a, o: a * 256 + o) END`,
+  THEN list_reduce(list_transform(string_split(s, '.'), lambda o: TRY_CAST(o AS UBIGINT)), lambda a, o: a * 256 + o) END`,
 
 	// IPv6 text with a trailing dotted quad rewritten as two hex groups.
 	`CREATE MACRO _ipv6_hex(s) AS CASE WHEN NOT contains(s, '.') THEN s ELSE

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
+	"github.com/flowtrail/flowtrail/internal/testlake"
 )
 
 // macroEngine is an engine over a one-record lake: the macros need no data.
@@ -419,4 +420,21 @@ func inMapped(a netip.Addr, p netip.Prefix) bool {
 	}
 	mp := netip.PrefixFrom(netip.AddrFrom16(p.Addr().As16()), bits)
 	return mp.Contains(netip.AddrFrom16(a.As16()))
+}
+
+// TestIsPrivate_MixedColumn: a column mixing IPv4 and IPv6 text must not
+// make the IPv4 branch fail on the IPv6 rows (vectorised CASE evaluates
+// both sides).
+func TestIsPrivate_MixedColumn(t *testing.T) {
+	e := testlake.Open(t, "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n"+
+		"2 111111111111 eni-a 2a02:c7c:aad6:b835:6ad7:107d:9e2d:9cb6 10.0.0.1 61000 22 6 1 40 1793750400 1793750460 REJECT OK\n"+
+		"2 111111111111 eni-a 10.0.0.9 10.0.0.1 61000 22 6 1 40 1793750400 1793750460 ACCEPT OK\n"+
+		"2 111111111111 eni-a 198.51.100.7 10.0.0.1 61000 22 6 1 40 1793750400 1793750460 REJECT OK\n")
+	res, err := e.Query(context.Background(), "SELECT count(*) FILTER (WHERE is_private(srcaddr)), count(*) FILTER (WHERE NOT is_private(srcaddr)) FROM flows", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows[0][0] != int64(1) || res.Rows[0][1] != int64(2) {
+		t.Errorf("private, public = %v, want 1, 2", res.Rows[0])
+	}
 }
