@@ -53,17 +53,7 @@ func newFlowGen(e *estate, v *vpc, root string) *flowGen {
 }
 
 func (g *flowGen) run(ctx context.Context) (*tally, error) {
-	for w := 0; w < g.est.nWin; w++ {
-		if w%32 == 0 && ctx.Err() != nil {
-			g.out.close()
-			return nil, ctx.Err()
-		}
-		if err := g.window(w); err != nil {
-			g.out.close()
-			return nil, err
-		}
-	}
-	if err := g.out.close(); err != nil {
+	if err := runWindows(ctx, g.est.nWin, g.out, g.window); err != nil {
 		return nil, err
 	}
 	g.t.objects = g.out.written
@@ -342,4 +332,20 @@ func appendPacketField(b []byte, id int, l *vline) []byte {
 		return strconv.AppendInt(b, int64(o.tpath), 10)
 	}
 	return append(b, '-')
+}
+
+// runWindows writes every aggregation window through window, then closes
+// the objects; on cancellation or error the open object is closed too.
+func runWindows(ctx context.Context, nWin int, out *flowObjects, window func(int) error) error {
+	for w := 0; w < nWin; w++ {
+		if w%32 == 0 && ctx.Err() != nil {
+			out.close()
+			return ctx.Err()
+		}
+		if err := window(w); err != nil {
+			out.close()
+			return err
+		}
+	}
+	return out.close()
 }

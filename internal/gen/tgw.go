@@ -37,17 +37,7 @@ func newTGWGen(e *estate, root string) *tgwGen {
 }
 
 func (g *tgwGen) run(ctx context.Context) (*tally, error) {
-	for w := 0; w < g.est.nWin; w++ {
-		if w%32 == 0 && ctx.Err() != nil {
-			g.out.close()
-			return nil, ctx.Err()
-		}
-		if err := g.window(w); err != nil {
-			g.out.close()
-			return nil, err
-		}
-	}
-	if err := g.out.close(); err != nil {
+	if err := runWindows(ctx, g.est.nWin, g.out, g.window); err != nil {
 		return nil, err
 	}
 	g.t.objects = g.out.written
