@@ -5,10 +5,10 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/flowtrail/flowtrail/internal/awstest"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -38,7 +38,7 @@ func TestIngest_S3(t *testing.T) {
 		put(fmt.Sprintf("%sf-%04d.log", prefix, i), v2Header+flowLine(i))
 	}
 	put("AWSLogs/012345678901/elsewhere.txt", "not under the prefix we ingest")
-	isolateS3Env(t)
+	awstest.Isolate(t)
 	lakeDir := filepath.Join(t.TempDir(), "lake")
 	ingestS3 := func() *Summary {
 		l, err := source.NewS3(context.Background(), "s3://corp-logs/"+prefix, source.S3Options{Region: "us-east-1", Endpoint: srv.URL})
@@ -69,22 +69,4 @@ func TestIngest_S3(t *testing.T) {
 
 func flowLine(i int) string {
 	return fmt.Sprintf("2 012345678901 eni-%08x 10.0.0.1 10.0.0.2 443 %d 6 10 840 1793750400 1793750460 ACCEPT OK\n", i, 1024+i)
-}
-
-// isolateS3Env gives the SDK static credentials and empty shared files,
-// so the developer's own AWS configuration never leaks into the test.
-func isolateS3Env(t *testing.T) {
-	dir := t.TempDir()
-	for _, name := range []string{"config", "credentials"} {
-		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAFLOWTRAILTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "flowtrail-test-secret")
-	for _, k := range strings.Fields("AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3") {
-		t.Setenv(k, "")
-	}
 }

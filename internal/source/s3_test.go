@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowtrail/flowtrail/internal/awstest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -111,33 +113,9 @@ func (f *fakeS3) put(t *testing.T, key string, body []byte) {
 	}
 }
 
-// isolateAWS gives the SDK static credentials and empty shared files, so
-// the developer's own profile, region or endpoint never leak in.
-func isolateAWS(t *testing.T) {
-	t.Helper()
-	dir := t.TempDir()
-	for _, name := range []string{"config", "credentials"} {
-		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAFLOWTRAILTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "flowtrail-test-secret")
-	for _, k := range []string{
-		"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_CA_BUNDLE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-		"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
-	} {
-		t.Setenv(k, "")
-	}
-}
-
 func newTestS3(t *testing.T, f *fakeS3, url string) *S3 {
 	t.Helper()
-	isolateAWS(t)
+	awstest.Isolate(t)
 	l, err := NewS3(t.Context(), url, S3Options{Region: "us-east-1", Endpoint: f.url})
 	if err != nil {
 		t.Fatalf("NewS3(%q): %v", url, err)
@@ -328,7 +306,7 @@ func TestS3List_Failure(t *testing.T) {
 }
 
 func TestNewS3_Failure(t *testing.T) {
-	isolateAWS(t)
+	awstest.Isolate(t)
 	f := func(url, want string) {
 		t.Helper()
 		l, err := NewS3(t.Context(), url, S3Options{Region: "us-east-1", Endpoint: "http://127.0.0.1:1"})
