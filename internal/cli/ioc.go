@@ -13,11 +13,12 @@ import (
 )
 
 type iocMatchFlags struct {
-	files   []string
-	window  windowFlags
-	format  string
-	timeout time.Duration
-	memory  string
+	files    []string
+	window   windowFlags
+	format   string
+	timeout  time.Duration
+	memory   string
+	workload string
 }
 
 func newIOC(g *globals) *cobra.Command {
@@ -70,6 +71,7 @@ twice. first_seen and last_seen are the earliest start and the latest end, UTC.`
 	fl.StringVar(&f.format, "format", "table", "output: table, json, jsonl or csv")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Minute, "stop a query that runs longer")
 	fl.StringVar(&f.memory, "memory-limit", "4GB", "DuckDB memory limit")
+	fl.StringVar(&f.workload, "workload", "", workloadHelp)
 	return cmd
 }
 
@@ -83,7 +85,7 @@ func runIOCMatch(cmd *cobra.Command, g *globals, f *iocMatchFlags) error {
 		return err
 	}
 	slog.Info("indicators read", "distinct", set.Len(), "duplicates", set.Dups, "skipped_stix", set.Skipped)
-	e, err := engine.Open(cmd.Context(), g.lake, engine.Options{MemoryLimit: f.memory, Timeout: f.timeout})
+	e, err := engine.Open(cmd.Context(), g.lake, engine.Options{MemoryLimit: f.memory, Timeout: f.timeout, Workload: f.workload})
 	if err != nil {
 		return err
 	}

@@ -26,8 +26,9 @@ func newPivots(g *globals) []*cobra.Command {
   flowtrail ip --lake ./case42 --since 2026-11-03 --until 2026-11-04 198.51.100.7 --format json`),
 		newPivot(g, "eni", "ENI-ID", "Everything about one network interface: its addresses, peers, volumes and hourly activity",
 			`  flowtrail eni --lake ./case42 eni-0a1b2c3d4e5f67890`),
-		newPivot(g, "instance", "INSTANCE-ID", "Everything about one EC2 instance's traffic (from the instance-id flow-log field)",
-			`  flowtrail instance --lake ./case42 i-0123456789abcdef0 --since 24h`),
+		newPivot(g, "instance", "INSTANCE-ID|NAME", "Everything about one EC2 instance's traffic, by ID or by Name tag (every instance that carried it, from CloudTrail)",
+			`  flowtrail instance --lake ./case42 i-0123456789abcdef0 --since 24h
+  flowtrail instance --lake ./case42 prod-payment`),
 	}
 }
 
@@ -62,7 +63,11 @@ func runPivot(cmd *cobra.Command, g *globals, f *pivotFlags, kind, value string)
 	if err != nil {
 		return err
 	}
-	e, err := engine.Open(cmd.Context(), g.lake, engine.Options{MemoryLimit: "4GB", Timeout: 5 * time.Minute})
+	opts := engine.Options{MemoryLimit: "4GB", Timeout: 5 * time.Minute}
+	if subject.Kind == "workload" {
+		opts.Workload = subject.Value
+	}
+	e, err := engine.Open(cmd.Context(), g.lake, opts)
 	if err != nil {
 		return err
 	}

@@ -14,15 +14,16 @@ import (
 )
 
 type queryFlags struct {
-	format  string
-	file    string
-	timeout time.Duration
-	memory  string
-	maxRows int
-	named   string
-	params  []string
-	window  windowFlags
-	list    bool
+	format   string
+	file     string
+	timeout  time.Duration
+	memory   string
+	workload string
+	maxRows  int
+	named    string
+	params   []string
+	window   windowFlags
+	list     bool
 }
 
 func newQuery(g *globals) *cobra.Command {
@@ -34,6 +35,7 @@ func newQuery(g *globals) *cobra.Command {
   flows       VPC flow-log records, columns named as AWS's Parquet schema (srcaddr, dstport, tcp_flags, …)
   tgw_flows   Transit Gateway flow-log records
   cloudtrail  CloudTrail events, normalised, with the raw event as JSON text
+  snapshots   items of aws ec2 describe-* outputs: observed_at, kind, account_id, region, resource_id, document
   rejects     lines that could not be parsed: source, line, reason, raw text
 Every row carries source_id and source_line: the ledger entry and line it came from.
 
@@ -61,6 +63,7 @@ up to four times.`,
 	fl.StringVarP(&f.file, "file", "f", "", "read the SQL from this file")
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "stop a query that runs longer")
 	fl.StringVar(&f.memory, "memory-limit", "4GB", "DuckDB memory limit")
+	fl.StringVar(&f.workload, "workload", "", workloadHelp)
 	fl.IntVar(&f.maxRows, "max-rows", 0, "print at most this many rows (0: all)")
 	fl.StringVar(&f.named, "named", "", "run this named query instead of SQL (see --list)")
 	fl.StringArrayVar(&f.params, "param", nil, "a named query's parameter as NAME=VALUE (repeatable)")
@@ -85,7 +88,7 @@ func runQuery(cmd *cobra.Command, g *globals, f *queryFlags, args []string) erro
 	if err != nil {
 		return err
 	}
-	e, err := engine.Open(cmd.Context(), g.lake, engine.Options{MemoryLimit: f.memory, Timeout: f.timeout})
+	e, err := engine.Open(cmd.Context(), g.lake, engine.Options{MemoryLimit: f.memory, Timeout: f.timeout, Workload: f.workload})
 	if err != nil {
 		return err
 	}
@@ -104,7 +107,7 @@ func wantsPrompt(f *queryFlags, args []string) bool {
 }
 
 func runPrompt(cmd *cobra.Command, g *globals, f *queryFlags) error {
-	e, err := engine.Open(cmd.Context(), g.lake, engine.Options{MemoryLimit: f.memory, Timeout: f.timeout})
+	e, err := engine.Open(cmd.Context(), g.lake, engine.Options{MemoryLimit: f.memory, Timeout: f.timeout, Workload: f.workload})
 	if err != nil {
 		return err
 	}

@@ -82,7 +82,7 @@ them offline with SQL.`,
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(newIngest(g), newQuery(g), newGen(g), newDemo(g))
-	root.AddCommand(newIOC(g))
+	root.AddCommand(newIOC(g), newSG(g))
 	root.AddCommand(newPivots(g)...)
 	addCompletionExamples(root)
 	return root
@@ -147,3 +147,5 @@ func addCompletionExamples(root *cobra.Command) {
 		}
 	}
 }
+
+const workloadHelp = "only the records of this workload: interfaces that carried this Name tag (from CloudTrail or describe-* snapshots) while they did, and traffic to or from their addresses"

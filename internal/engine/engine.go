@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/flowtrail/flowtrail/internal/inventory"
 	"github.com/flowtrail/flowtrail/internal/lake"
 )
 
@@ -23,6 +25,9 @@ type Options struct {
 	MemoryLimit string        // DuckDB memory_limit, e.g. "4GB"
 	Threads     int           // 0: DuckDB's default
 	Timeout     time.Duration // per query; 0: none
+	// Workload narrows the flows view (and every view over it) to the
+	// records of the interfaces that carried this Name tag while they did.
+	Workload string
 }
 
 // Engine is an in-memory DuckDB whose views read the files the lake's
@@ -34,6 +39,7 @@ type Engine struct {
 	manifest *lake.Manifest
 	opts     Options
 	split    *splitter
+	inv      *inventory.Inventory
 }
 
 // Open builds the views over the lake at dir and locks the session down:
@@ -95,16 +101,45 @@ func (e *Engine) setup(ctx context.Context) error {
 		return err
 	}
 	stmts = append(stmts, withCompat(views)...)
-	stmts = append(stmts,
+	if err := e.exec(ctx, stmts); err != nil {
+		return err
+	}
+	if err := e.buildInventory(ctx); err != nil {
+		return err
+	}
+	if err := e.narrowToWorkload(ctx); err != nil {
+		return err
+	}
+	return e.exec(ctx, append(inventoryViews,
 		fmt.Sprintf("SET allowed_directories=[%s]", quote(e.dir+"/")),
 		"SET enable_external_access=false",
-		"SET lock_configuration=true")
+		"SET lock_configuration=true"))
+}
+
+func (e *Engine) exec(ctx context.Context, stmts []string) error {
 	for _, s := range stmts {
 		if _, err := e.conn.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("cannot prepare engine (%s): %w", firstLine(s), err)
 		}
 	}
 	return nil
+}
+
+// narrowToWorkload swaps the flows view for one filtered to the
+// workload; the views built over flows follow it by name.
+func (e *Engine) narrowToWorkload(ctx context.Context) error {
+	w := e.opts.Workload
+	if w == "" {
+		return nil
+	}
+	if !slices.ContainsFunc(e.inv.Interfaces, func(i inventory.Interface) bool { return i.Name == w }) {
+		return fmt.Errorf("no interface carried the Name tag %q in the lake's CloudTrail or snapshots; known workloads: %s", w, strings.Join(e.inv.Workloads(), ", "))
+	}
+	one := func(yield func([]any) bool) { yield([]any{w}) }
+	if _, err := e.LoadTable(ctx, "inv_workload", []ColumnDef{{"name", "VARCHAR"}}, one); err != nil {
+		return err
+	}
+	return e.exec(ctx, []string{"ALTER VIEW flows RENAME TO flows_all", workloadFilter})
 }
 
 // Close releases DuckDB.

@@ -199,7 +199,8 @@ func (g *ctGen) rules(w *workload) []rule {
 	var rs []rule
 	switch w.spec.kind {
 	case "web":
-		rs = []rule{{proto: "tcp", from: 443, to: 443, cidr: "0.0.0.0/0"}, {proto: "tcp", from: 443, to: 443, cidr6: "::/0"}, {proto: "tcp", from: 80, to: 80, cidr: "0.0.0.0/0"}}
+		rs = []rule{{proto: "tcp", from: 443, to: 443, cidr: "0.0.0.0/0"}, {proto: "tcp", from: 443, to: 443, cidr6: "::/0"}, {proto: "tcp", from: 80, to: 80, cidr: "0.0.0.0/0"},
+			{proto: "tcp", from: legacyConsolePort, to: legacyConsolePort, cidr: "0.0.0.0/0"}} // planted: only unanswered probes use it
 		for _, a := range g.est.pools.monitors.addrs {
 			rs = append(rs, rule{proto: "icmp", from: -1, to: -1, cidr: a + "/32"})
 		}
@@ -209,7 +210,8 @@ func (g *ctGen) rules(w *workload) []rule {
 		rs = []rule{{proto: "tcp", from: 8443, to: 8443, group: v.wl("api").sg}}
 	case "db":
 		rs = []rule{{proto: "tcp", from: 5432, to: 5432, group: v.wl("api").sg}, {proto: "tcp", from: 5432, to: 5432, group: v.wl("batch").sg},
-			{proto: "tcp", from: 443, to: 443, cidr: "0.0.0.0/0", egress: true}}
+			{proto: "tcp", from: 443, to: 443, cidr: "0.0.0.0/0", egress: true},
+			{proto: "tcp", from: retiredCachePort, to: retiredCachePort, cidr: v.cidr}} // planted: nothing uses it
 	case "bastion":
 		return []rule{{proto: "tcp", from: 22, to: 22, cidr: adminCIDR}}
 	}
@@ -242,6 +244,14 @@ func (g *ctGen) crossAccountRules(w *workload) []rule {
 	return rs
 }
 
+// Planted for the audit: a port only probes reach, a port nothing uses,
+// and a group nothing is attached to.
+const (
+	legacyConsolePort = 8081
+	retiredCachePort  = 6379
+	unusedGroupName   = "legacy-ftp"
+)
+
 func (g *ctGen) setup() {
 	t := g.est.setupAt
 	tf := g.terraform()
@@ -251,8 +261,18 @@ func (g *ctGen) setup() {
 		for _, r := range g.rules(w) {
 			g.authorize(t, tf, w.sg, r)
 			t++
+			switch r.from {
+			case legacyConsolePort:
+				g.t.planted.UnusedRules = append(g.t.planted.UnusedRules, PlantedRule{Group: w.sg, Port: r.from, Peer: r.cidr, Why: "probes only"})
+			case retiredCachePort:
+				g.t.planted.UnusedRules = append(g.t.planted.UnusedRules, PlantedRule{Group: w.sg, Port: r.from, Peer: r.cidr, Why: "no traffic"})
+			}
 		}
 	}
+	ftp := hexID("sg-", &g.r)
+	g.createSG(t, tf, unusedGroupName, "FTP drop box, retired", ftp)
+	g.authorize(t+1, tf, ftp, rule{proto: "tcp", from: 21, to: 21, cidr: "10.0.0.0/8"})
+	g.t.planted.UnusedGroups = append(g.t.planted.UnusedGroups, ftp)
 }
 
 func (g *ctGen) createSG(t int64, who actor, name, desc, id string) {
@@ -261,7 +281,8 @@ func (g *ctGen) createSG(t int64, who actor, name, desc, id string) {
 		m{"_return": true, "groupId": id, "securityGroupArn": fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/%s", g.v.region.name, g.acct(), id)})
 }
 
-func (g *ctGen) authorize(t int64, who actor, sg string, r rule) {
+// authorize adds a rule and returns its ID.
+func (g *ctGen) authorize(t int64, who actor, sg string, r rule) string {
 	perm := m{"ipProtocol": r.proto, "fromPort": r.from, "toPort": r.to, "groups": m{}, "ipRanges": m{}, "ipv6Ranges": m{}, "prefixListIds": m{}}
 	out := m{"groupOwnerId": g.acct(), "groupId": sg, "securityGroupRuleId": hexID("sgr-", &g.r), "isEgress": r.egress,
 		"ipProtocol": r.proto, "fromPort": r.from, "toPort": r.to}
@@ -280,6 +301,7 @@ func (g *ctGen) authorize(t int64, who actor, sg string, r rule) {
 	}
 	g.add(t, name, who, m{"groupId": sg, "ipPermissions": items(perm)},
 		m{"_return": true, "securityGroupRuleSet": items(out)})
+	return out["securityGroupRuleId"].(string)
 }
 
 // ---- instances ----
@@ -421,8 +443,11 @@ func (g *ctGen) login(t int64, name string) {
 	ev.AdditionalEventData = m{"LoginTo": "https://console.aws.amazon.com/console/home", "MobileVersion": "No", "MFAUsed": "Yes"}
 }
 
-// incident: in the last account, someone makes a debugging security group
-// with SSH open to the world.
+// incident: in the last account, someone makes a debugging security
+// group with SSH open to the world, attaches it to a web instance by hand
+// (where automation attaches every other group), and a little later
+// widens the rule to every port up to RDP — in ModifySecurityGroupRules'
+// nested request shape.
 func (g *ctGen) incident() {
 	if len(g.est.accounts) < 2 || g.v.acct.idx != len(g.est.accounts)-1 || g.v.region.name != g.est.cfg.Regions[0] {
 		return
@@ -431,7 +456,22 @@ func (g *ctGen) incident() {
 	who := g.user("bob")
 	sg := hexID("sg-", &g.r)
 	g.createSG(t, who, "debug-temp", "temporary debugging access", sg)
-	g.authorize(t+40, who, sg, rule{proto: "tcp", from: 22, to: 22, cidr: "0.0.0.0/0"})
+	id := g.authorize(t+40, who, sg, rule{proto: "tcp", from: 22, to: 22, cidr: "0.0.0.0/0"})
+	plant := func(at int64, event, eni, flag string) {
+		g.t.planted.Changes = append(g.t.planted.Changes, PlantedChange{Time: time.Unix(at, 0).UTC(), Event: event, User: "bob", Group: sg, Interface: eni, Flag: flag})
+	}
+	plant(t+40, "AuthorizeSecurityGroupIngress", "", "open_to_world")
+	web := g.v.wl("web")
+	if in := web.runningAt(t + 120); in != nil {
+		g.add(t+120, "ModifyNetworkInterfaceAttribute", who,
+			m{"networkInterfaceId": in.eni.id, "groupSet": items(m{"groupId": web.sg}, m{"groupId": sg})}, m{"_return": true})
+		plant(t+120, "ModifyNetworkInterfaceAttribute", in.eni.id, "unusual_actor")
+	}
+	plant(t+300, "ModifySecurityGroupRules", "", "admin_port_open_to_internet")
+	g.add(t+300, "ModifySecurityGroupRules", who,
+		m{"ModifySecurityGroupRulesRequest": m{"GroupId": sg, "SecurityGroupRule": m{"SecurityGroupRuleId": id, "tag": 1,
+			"SecurityGroupRule": m{"IpProtocol": "tcp", "FromPort": "22", "ToPort": "3389", "CidrIpv4": "0.0.0.0/0"}}}},
+		m{"ModifySecurityGroupRulesResponse": m{"xmlns": "http://ec2.amazonaws.com/doc/2016-11-15/", "requestId": uuid(&g.r), "return": true}})
 }
 
 // ---- objects ----

@@ -53,7 +53,7 @@ func (e *estate) newConv(ed *edge, w, k int) (c conv, ok bool) {
 	}
 	c.ports(&r, cliWin)
 	c.t1 = c.t0 + c.duration(&r)
-	c.fin = !ed.reject
+	c.fin = !ed.silent()
 	c.rst = c.fin && c.proto == 6 && r.chance(0.02)
 	c.truncate(e.end, c.cliInst, c.srvInst)
 	c.w0, c.w1 = w, int((c.t1-e.start)/window)
@@ -213,7 +213,7 @@ func (c *conv) flags(w int) (req, rep int) {
 	if c.proto != 6 {
 		return 0, 0
 	}
-	if c.e.reject {
+	if c.e.silent() {
 		return 2, 0 // SYN and its retries, never answered
 	}
 	if w == c.w0 {
@@ -281,7 +281,7 @@ func (c *conv) reply(ifc *iface, ingress bool, tpath int) obs {
 
 func (c *conv) clientEnd(tpath int) {
 	c.add(c.request(c.cli, false, tpath))
-	if !c.e.reject {
+	if !c.e.silent() {
 		c.add(c.reply(c.cli, true, 0))
 	}
 }
@@ -290,7 +290,7 @@ func (c *conv) serverEnd(tpath int) {
 	o := c.request(c.srv, true, 0)
 	o.reject = c.e.reject
 	c.add(o)
-	if !c.e.reject {
+	if !c.e.silent() {
 		c.add(c.reply(c.srv, false, tpath))
 	}
 }

@@ -351,6 +351,18 @@ func (e *estate) newInstance(w *workload, slot int, launch int64, r *rng) *insta
 // aliveAll reports whether the instance exists throughout [from, to].
 func (i *instance) aliveAll(from, to int64) bool { return i.launch <= from && i.terminate > to }
 
+// runningAt returns the longest-lived instance of the workload serving at
+// t, or nil.
+func (w *workload) runningAt(t int64) *instance {
+	var best *instance
+	for _, in := range w.insts {
+		if in.serveFrom <= t && t < in.terminate && (best == nil || in.terminate > best.terminate) {
+			best = in
+		}
+	}
+	return best
+}
+
 // pick chooses an instance of the workload that serves traffic at t.
 func (w *workload) pick(t int64, r *rng) *instance {
 	n := 0

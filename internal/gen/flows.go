@@ -16,6 +16,7 @@ type tally struct {
 	malformed              int64
 	objects                int
 	bytes                  map[string]int64 // flows: bytes by srcaddr
+	planted                Planted          // cloudtrail: what the audit must find
 }
 
 func newTally() *tally {

@@ -58,6 +58,33 @@ type Truth struct {
 	// Bytes is the top 20 of: SELECT srcaddr, sum(bytes) FROM flows GROUP BY srcaddr.
 	Bytes     map[string]int64 `json:"bytes_by_src"`
 	Instances []Instance       `json:"instances"`
+	Planted   Planted          `json:"planted"`
+}
+
+// Planted is what the generator hid for the security-group audit: groups
+// and rules nothing uses, and the changes an auditor must flag.
+type Planted struct {
+	UnusedGroups []string        `json:"unused_groups"`
+	UnusedRules  []PlantedRule   `json:"unused_rules"`
+	Changes      []PlantedChange `json:"changes"`
+}
+
+// PlantedRule is an ingress rule no accepted, answered flow uses.
+type PlantedRule struct {
+	Group string `json:"group"`
+	Port  int    `json:"port"`
+	Peer  string `json:"peer"`
+	Why   string `json:"why"` // "no traffic" or "probes only"
+}
+
+// PlantedChange is a change the audit must flag, by whom.
+type PlantedChange struct {
+	Time      time.Time `json:"time"`
+	Event     string    `json:"event"`
+	User      string    `json:"user"`
+	Group     string    `json:"group"`
+	Interface string    `json:"interface,omitempty"`
+	Flag      string    `json:"flag"` // open_to_world, admin_port_open_to_internet, unusual_actor
 }
 
 // Instance is one EC2 instance of the estate, running at Start or
@@ -257,6 +284,9 @@ func (t *Truth) add(x *tally) {
 	t.Rejected += x.rejected
 	t.Malformed += x.malformed
 	t.Objects += x.objects
+	t.Planted.UnusedGroups = append(t.Planted.UnusedGroups, x.planted.UnusedGroups...)
+	t.Planted.UnusedRules = append(t.Planted.UnusedRules, x.planted.UnusedRules...)
+	t.Planted.Changes = append(t.Planted.Changes, x.planted.Changes...)
 }
 
 func topTalkers(bytes map[string]int64, n int) map[string]int64 {

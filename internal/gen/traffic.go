@@ -62,6 +62,7 @@ var (
 	trSSH     = &traffic{proto: 6, port: 22, dur: [2]float64{900, 7200}, reqBase: 12, repBase: 12, reqPPM: 40, repPPM: 60, reqSize: 100, repSize: 180}
 	trPing    = &traffic{proto: 1, dur: [2]float64{4, 60}, reqBase: 1, repBase: 1, reqPPM: 4, repPPM: 4, reqSize: 84, repSize: 84}
 	trScan    = &traffic{dur: [2]float64{1, 3}, reqBase: 1, reqSize: 44, scan: true}
+	trProbe   = &traffic{proto: 6, port: legacyConsolePort, dur: [2]float64{1, 3}, reqBase: 1, reqSize: 44}
 	trMySQL   = &traffic{proto: 6, port: 3306, dur: [2]float64{2, 4}, reqBase: 2, reqSize: 60}
 	scanPorts = []int{22, 23, 25, 445, 1433, 2375, 3306, 3389, 5432, 5900, 6379, 8080, 8443, 9200, 11211, 27017}
 	scanUDP   = []int{53, 123, 161, 1900, 5060, 11211}
@@ -107,9 +108,13 @@ type edge struct {
 	human          bool    // follows the working day
 	v6             bool
 	reject         bool // the server's security group drops it
+	unanswered     bool // accepted, but nothing answers (a host firewall drops it)
 	path           pathKind
 	cliVPC, srvVPC *vpc // nil outside the estate
 }
+
+// silent says the server never replies: rejected, or unanswered.
+func (ed *edge) silent() bool { return ed.reject || ed.unanswered }
 
 func (e *estate) addEdge(ed *edge) {
 	ed.id = uint64(len(e.edges))
@@ -171,6 +176,9 @@ func (e *estate) inboundEdges(v *vpc) {
 	e.addEdge(&edge{cli: poolPeer(p.office), srv: wlPeer(bastion), tr: trSSH, weight: 0.02, human: true})
 	e.addEdge(&edge{cli: poolPeer(p.scanners), srv: wlPeer(web), tr: trScan, weight: 0.5, reject: true})
 	e.addEdge(&edge{cli: poolPeer(p.scanners), srv: wlPeer(bastion), tr: trScan, weight: 0.3, reject: true})
+	// The web group still admits the retired admin console's port from
+	// anywhere; scanners find it open and get no answer.
+	e.addEdge(&edge{cli: poolPeer(p.scanners), srv: wlPeer(web), tr: trProbe, weight: 0.05, unanswered: true})
 }
 
 func (e *estate) localEdges(v *vpc) {

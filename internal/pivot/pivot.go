@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
@@ -65,7 +66,12 @@ func NewSubject(kind, value string) (Subject, error) {
 		}
 	case "instance":
 		if !instanceRE.MatchString(value) {
-			return Subject{}, fmt.Errorf("%q is not an instance id (i-0123abcd…); looking instances up by Name tag needs CloudTrail inventory, not built yet", value)
+			if strings.HasPrefix(value, "i-") || value == "" {
+				return Subject{}, fmt.Errorf("%q is not an instance id (i-0123abcd…) nor a Name tag", value)
+			}
+			// A Name tag: every instance that carried it, while it did.
+			// The engine must be opened narrowed to it (Options.Workload).
+			return Subject{Kind: "workload", Value: value}, nil
 		}
 	default:
 		return Subject{}, fmt.Errorf("unknown pivot %q", kind)

@@ -74,9 +74,17 @@ func TestPivot_Window(t *testing.T) {
 }
 
 func TestNewSubject_Failure(t *testing.T) {
-	for kind, bad := range map[string]string{"ip": "10.0.0.300", "eni": "eni-'; DROP", "instance": "web-1"} {
+	for kind, bad := range map[string]string{"ip": "10.0.0.300", "eni": "eni-'; DROP", "instance": "i-not-hex"} {
 		if _, err := pivot.NewSubject(kind, bad); err == nil {
 			t.Errorf("NewSubject(%s, %q) accepted", kind, bad)
 		}
+	}
+}
+
+// An instance named by its Name tag becomes a workload subject.
+func TestNewSubject_NameTag(t *testing.T) {
+	s, err := pivot.NewSubject("instance", "web-1")
+	if err != nil || s.Kind != "workload" || s.Value != "web-1" {
+		t.Errorf("NewSubject(instance, web-1) = %+v, %v", s, err)
 	}
 }

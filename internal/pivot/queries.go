@@ -23,6 +23,11 @@ func newQueries(s Subject, w Window) queries {
 	case "instance":
 		q.filter = "instance_id = $1"
 		q.local = localAddresses
+	case "workload":
+		// The engine's flows are already narrowed to the workload; its own
+		// addresses are every address its interfaces held.
+		q.filter = "$1::VARCHAR IS NOT NULL"
+		q.local = "SELECT DISTINCT ip AS a FROM inv_addresses WHERE instance_name = $1"
 	}
 	return q
 }
