@@ -32,14 +32,18 @@ func newIngest(g *globals) *cobra.Command {
 		Short: "Read flow logs and CloudTrail into the lake (idempotent, atomic)",
 		Long: `Reads VPC flow logs (text, gzip or Parquet, any format version, custom formats by
 their header line), Transit Gateway flow logs, CloudWatch Logs exports and
-CloudTrail, from files, folders (recursively) and s3:// prefixes, and adds
-them to the lake in one atomic commit. Sources already ingested unchanged are
-skipped; a source whose object changed replaces its old rows. Malformed lines
-go to the quarantine (the rejects view).`,
+CloudTrail, and the JSON that aws ec2 describe-instances,
+describe-network-interfaces, describe-security-groups and
+describe-security-group-rules print (the snapshots view, observed at the
+file's modification time), from files, folders (recursively) and s3://
+prefixes, and adds them to the lake in one atomic commit. Sources already
+ingested unchanged are skipped; a source whose object changed replaces its
+old rows. Malformed lines go to the quarantine (the rejects view).`,
 		Example: `  flowtrail ingest --lake ./case42 ~/Downloads/AWSLogs
   flowtrail ingest --lake ./case42 s3://corp-logs/AWSLogs/111111111111/ --profile audit --region us-east-1
   flowtrail ingest --lake ./case42 --flow-format '${version} ${interface-id} ${srcaddr} ${dstaddr}' ./cwl-export.json
-  aws ec2 describe-flow-logs > fl.json && flowtrail ingest --lake ./case42 --flow-format @fl.json ./cwl-export.json`,
+  aws ec2 describe-flow-logs > fl.json && flowtrail ingest --lake ./case42 --flow-format @fl.json ./cwl-export.json
+  aws ec2 describe-security-groups > sg.json && flowtrail ingest --lake ./case42 sg.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runIngest(cmd, g, f, args)
@@ -132,6 +136,9 @@ func printSummary(w io.Writer, format string, s *ingest.Summary) error {
 	fmt.Fprintf(w, "sources:    %d found, %d ingested (%d replaced changed objects), %d skipped as already ingested, %d failed\n", s.Sources, s.Ingested, s.Replaced, s.Skipped, len(s.Failed))
 	for _, t := range []string{"flows", "tgw_flows", "cloudtrail"} {
 		fmt.Fprintf(w, "records:    %-10s %d\n", t, s.Records[t])
+	}
+	if n := s.Records["snapshots"]; n > 0 {
+		fmt.Fprintf(w, "records:    %-10s %d\n", "snapshots", n)
 	}
 	fmt.Fprintf(w, "rejected:   %d lines", s.Rejected)
 	if s.Rejected > 0 {

@@ -78,7 +78,7 @@ func repl(ctx context.Context, e *engine.Engine, format string, maxRows int) err
 		io.Writer
 	}{os.Stdin, os.Stdout}, "flowtrail> ")
 	t.History = loadHistory()
-	fmt.Fprintln(t, "flowtrail SQL — views: flows, tgw_flows, cloudtrail, rejects, conversations. End statements with ';'. Ctrl-D quits.")
+	fmt.Fprintln(t, "flowtrail SQL — views: flows, tgw_flows, cloudtrail, snapshots, rejects, conversations. End statements with ';'. Ctrl-D quits.")
 	var stmt strings.Builder
 	for {
 		line, err := t.ReadLine()

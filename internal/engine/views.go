@@ -30,7 +30,7 @@ func (e *Engine) viewStatements(ctx context.Context) ([]string, error) {
 		}
 		out = append(out, s)
 	}
-	return append(out, e.cloudTrailView(), e.rejectsView(), conversationsView), nil
+	return append(out, e.cloudTrailView(), e.snapshotsView(), e.rejectsView(), conversationsView), nil
 }
 
 // fileList renders the live files of a table as a DuckDB list literal.

@@ -9,12 +9,13 @@ import (
 	"github.com/flowtrail/flowtrail/internal/lake"
 )
 
-// batch is a flowBatch or a ctBatch.
+// batch is a flowBatch, a ctBatch or a snapBatch.
 type batch interface {
 	lake.Batch
 	schemaOf() *lake.Schema
 	sourceIDs() []int64
 	drop(id int64)
+	weight() int // what the batch counts against the row budget
 }
 
 // collector gathers rows by partition and writes a partition's file when
@@ -49,8 +50,10 @@ func (c *collector) add(ch *chunk) error {
 		for _, r := range ch.events {
 			b.add(r)
 		}
+	case *snapBatch:
+		b.addAll(&ch.snaps)
 	}
-	c.rows += ch.flows.Len() + len(ch.events)
+	c.rows += ch.flows.Len() + len(ch.events) + ch.snaps.weight
 	for c.rows > c.maxRows {
 		if err := c.flushLargest(); err != nil {
 			return err
@@ -67,6 +70,8 @@ func (c *collector) batchFor(ch *chunk) (batch, error) {
 	var err error
 	if ch.key.table == lake.TableCloudTrail {
 		b, err = newCTBatch()
+	} else if ch.key.table == lake.TableSnapshots {
+		b, err = newSnapBatch()
 	} else {
 		t := flowlog.VPC
 		if ch.key.table == lake.TableTGWFlows {
@@ -85,8 +90,8 @@ func (c *collector) flushLargest() error {
 	var big partKey
 	n := -1
 	for k, b := range c.open {
-		if b.Len() > n {
-			big, n = k, b.Len()
+		if b.weight() > n {
+			big, n = k, b.weight()
 		}
 	}
 	return c.flush(big)
@@ -95,7 +100,7 @@ func (c *collector) flushLargest() error {
 func (c *collector) flush(k partKey) error {
 	b := c.open[k]
 	delete(c.open, k)
-	c.rows -= b.Len()
+	c.rows -= b.weight()
 	if err := c.w.WriteFile(k.table, k.part, b.schemaOf(), b, b.sourceIDs()); err != nil {
 		return err
 	}
@@ -133,9 +138,9 @@ func compareKeys(a, b partKey) int {
 func (c *collector) discard(id int64) {
 	c.discarded[id] = true
 	for _, b := range c.open {
-		before := b.Len()
+		before := b.weight()
 		b.drop(id)
-		c.rows -= before - b.Len()
+		c.rows -= before - b.weight()
 	}
 	c.w.Discard(id)
 }
@@ -147,6 +152,9 @@ func (b *flowBatch) schemaOf() *lake.Schema {
 	return b.schema
 }
 func (b *ctBatch) schemaOf() *lake.Schema { return b.schema }
+
+func (b *flowBatch) weight() int { return b.Len() }
+func (b *ctBatch) weight() int   { return b.Len() }
 
 func (b *flowBatch) sourceIDs() []int64 { return slices.Sorted(maps.Keys(b.sources)) }
 func (b *ctBatch) sourceIDs() []int64   { return slices.Sorted(maps.Keys(b.sources)) }

@@ -26,6 +26,7 @@ type chunk struct {
 	unknown []string
 	flows   flowRows
 	events  []ctRow
+	snaps   snapRows
 }
 
 // emitter collects one source's rows by partition and passes them on in

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/flowtrail/flowtrail/internal/cloudtrail"
+	"github.com/flowtrail/flowtrail/internal/inventory"
 	"github.com/flowtrail/flowtrail/internal/source"
 )
 
@@ -24,6 +25,7 @@ const (
 	kindFlowPQ     = "flowlog-parquet"
 	kindCloudTrail = "cloudtrail"
 	kindDigest     = "cloudtrail-digest"
+	kindSnapshot   = "ec2-snapshot"
 )
 
 // read parses one source, sending its rows to chunks.
@@ -92,6 +94,9 @@ func (r *run) dispatch(ctx context.Context, j *job, e *emitter, br *bufio.Reader
 		j.kind = kindFlowPQ
 		return r.readParquet(ctx, j, e, br)
 	case len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '['):
+		if inventory.SniffSnapshot(trimmed) {
+			return r.readSnapshot(j, e, br)
+		}
 		if cloudtrail.Sniff(trimmed) {
 			return r.readCloudTrail(j, e, br)
 		}

@@ -5,9 +5,12 @@ const (
 	TableFlows      = "flows"
 	TableTGWFlows   = "tgw_flows"
 	TableCloudTrail = "cloudtrail"
+	TableSnapshots  = "snapshots" // items of `aws ec2 describe-*` outputs
 )
 
 const quarantineDir = "quarantine"
 
 // Tables lists every table directory the lake may hold.
-func Tables() []string { return []string{TableFlows, TableTGWFlows, TableCloudTrail} }
+func Tables() []string {
+	return []string{TableFlows, TableTGWFlows, TableCloudTrail, TableSnapshots}
+}
