@@ -60,14 +60,15 @@ func (s *state) observeInterface(o Observation, ni node, inst string, d *instanc
 	if id == "" {
 		return
 	}
-	at := attachTime(ni)
+	// A new interface's observed state reaches back to its attachment,
+	// when the item says; a known one's state changes at the observation.
+	when := o.Time
 	e := s.enis[id]
 	if e == nil {
-		start := o.Time
-		if !at.IsZero() && at.Before(start) {
-			start = at
+		if at := attachTime(ni); !at.IsZero() && at.Before(when) {
+			when = at
 		}
-		e = s.eni(id, start, false)
+		e = s.eni(id, when, false)
 	}
 	if tags := ni.get("TagSet", "Tags"); !tags.missing() {
 		e.ownTags = tags.tags()
@@ -95,7 +96,7 @@ func (s *state) observeInterface(o Observation, ni node, inst string, d *instanc
 			in.enis = append(in.enis, id)
 		}
 	}
-	s.update(id, o.Time, fromSnapshot, func(i *Interface) {
+	s.update(id, when, fromSnapshot, func(i *Interface) {
 		i.Account = first(ni.get("OwnerId").str(), d.account, o.Account, i.Account)
 		i.Region = first(o.Region, i.Region)
 		i.VPC, i.Subnet = first(ni.get("VpcId").str(), d.vpc, i.VPC), first(ni.get("SubnetId").str(), d.subnet, i.Subnet)
