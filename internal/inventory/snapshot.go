@@ -292,7 +292,9 @@ func (s *snapshotSplitter) instance(res *snapshotReservation) error {
 	}
 	s.n++
 	it := SnapshotItem{Kind: SnapshotInstance, Document: doc, Index: s.n}
-	if res.ownerSeen && res.idSeen {
+	// Items leave in file order: once one is held (a repeated Instances
+	// key can follow the reservation's fields), the rest wait behind it.
+	if res.ownerSeen && res.idSeen && len(res.pending) == 0 {
 		return s.emit(finishSnapshotInstance(it, res))
 	}
 	res.pendingBytes += cap(doc) // what holding it costs
