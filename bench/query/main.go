@@ -149,11 +149,12 @@ func busiestAddress(ctx context.Context, e *engine.Engine) (string, error) {
 
 // maxRows caps what each side reads of a result: listing queries return
 // tens of millions of rows, and an analyst reads the first screenful.
-// Both sides stop at the same row count.
+// Both sides stop at the same row count, and both tell DuckDB so the
+// same way (engine.FirstRows), as an analyst's client would.
 const maxRows = 1000
 
 func drain(db *sql.DB, q string, args ...any) error {
-	rows, err := db.Query(q, args...)
+	rows, err := db.Query(engine.FirstRows(q, maxRows), args...)
 	if err != nil {
 		return err
 	}
