@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -106,7 +107,7 @@ func auditTables(w io.Writer, rep *sgaudit.Report) error {
 		if c.Rule != nil {
 			what = fmt.Sprintf("%s %s %s %s", c.Rule.Direction, c.Rule.Protocol, c.Rule.Ports, c.Rule.Peer)
 		}
-		flagged = append(flagged, []any{c.Time, c.Event, first(c.Actor.UserName, c.Actor.ARN), c.Actor.SourceIP, c.GroupID, c.InterfaceID, what, strings.Join(c.Flags, ",")})
+		flagged = append(flagged, []any{c.Time, c.Event, cmp.Or(c.Actor.UserName, c.Actor.ARN), c.Actor.SourceIP, c.GroupID, c.InterfaceID, what, strings.Join(c.Flags, ",")})
 	}
 	var groups, rules, exposed [][]any
 	for _, u := range rep.UnusedGroups {
@@ -152,13 +153,4 @@ func portRange(from, to int64) string {
 		return fmt.Sprint(from)
 	}
 	return fmt.Sprintf("%d-%d", from, to)
-}
-
-func first(xs ...string) string {
-	for _, x := range xs {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"cmp"
 	"strings"
 	"time"
 )
@@ -109,11 +110,11 @@ func (s *state) runInstances(ev Event, req, resp node) {
 			groups := ni.get("groupSet").strs("groupId")
 			s.update(eni, ev.Time, fromCloudTrail, func(i *Interface) {
 				i.Account, i.Region, i.AZ = ev.Account, ev.Region, az
-				i.VPC, i.Subnet = first(ni.get("vpcId").str(), it.get("vpcId").str()), first(ni.get("subnetId").str(), it.get("subnetId").str())
+				i.VPC, i.Subnet = cmp.Or(ni.get("vpcId").str(), it.get("vpcId").str()), cmp.Or(ni.get("subnetId").str(), it.get("subnetId").str())
 				i.PrivateIPs = sortedUnique(append(ni.get("privateIpAddressesSet").strs("privateIpAddress"), ni.get("privateIpAddress").str()))
 				i.IPv6 = sortedUnique(ni.get("ipv6AddressesSet").strs("ipv6Address"))
 				i.Groups = sortedUnique(groups)
-				i.Type = first(ni.get("interfaceType").str(), "interface")
+				i.Type = cmp.Or(ni.get("interfaceType").str(), "interface")
 			})
 			s.attachTo(eni, id, ev.Time, fromCloudTrail)
 			s.recordGroups(ev, eni, id, nil, groups)
@@ -153,7 +154,7 @@ func (s *state) createInterface(ev Event, req, ni node) {
 		i.IPv6 = sortedUnique(ni.get("ipv6AddressesSet").strs("ipv6Address"))
 		i.Groups = sortedUnique(groups)
 		i.Description = ni.get("description").str()
-		i.Type = first(ni.get("interfaceType").str(), "interface")
+		i.Type = cmp.Or(ni.get("interfaceType").str(), "interface")
 	})
 	s.recordGroups(ev, id, "", nil, groups)
 }
@@ -239,13 +240,4 @@ func mergeTags(dst, src map[string]string) {
 	for k, v := range src {
 		dst[k] = v
 	}
-}
-
-func first(xs ...string) string {
-	for _, x := range xs {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -25,7 +26,7 @@ func (s *state) observe(o Observation) {
 		if r.GroupID == "" || r.Peer() == "" {
 			return
 		}
-		s.group(r.GroupID, first(doc.get("GroupOwnerId").str(), o.Account), o.Region)
+		s.group(r.GroupID, cmp.Or(doc.get("GroupOwnerId").str(), o.Account), o.Region)
 		if k := s.keyOfID(r.ID); k == "" {
 			s.addRule(r)
 		}
@@ -38,7 +39,7 @@ func (s *state) observeInstance(o Observation, doc node) {
 		return
 	}
 	in := s.inst(id)
-	in.account, in.region = first(doc.get("OwnerId").str(), o.Account), o.Region
+	in.account, in.region = cmp.Or(doc.get("OwnerId").str(), o.Account), o.Region
 	if tags := doc.get("Tags").tags(); len(tags) > 0 || !doc.get("Tags").missing() {
 		in.tags = tags
 	}
@@ -97,15 +98,15 @@ func (s *state) observeInterface(o Observation, ni node, inst string, d *instanc
 		}
 	}
 	s.update(id, when, fromSnapshot, func(i *Interface) {
-		i.Account = first(ni.get("OwnerId").str(), d.account, o.Account, i.Account)
-		i.Region = first(o.Region, i.Region)
-		i.VPC, i.Subnet = first(ni.get("VpcId").str(), d.vpc, i.VPC), first(ni.get("SubnetId").str(), d.subnet, i.Subnet)
-		i.AZ = first(ni.get("AvailabilityZone").str(), d.az, i.AZ)
+		i.Account = cmp.Or(ni.get("OwnerId").str(), d.account, o.Account, i.Account)
+		i.Region = cmp.Or(o.Region, i.Region)
+		i.VPC, i.Subnet = cmp.Or(ni.get("VpcId").str(), d.vpc, i.VPC), cmp.Or(ni.get("SubnetId").str(), d.subnet, i.Subnet)
+		i.AZ = cmp.Or(ni.get("AvailabilityZone").str(), d.az, i.AZ)
 		i.InstanceID = inst
 		i.PrivateIPs, i.IPv6 = sortedUnique(ips), sortedUnique(v6)
 		i.Groups = sortedUnique(ni.get("Groups").strs("GroupId"))
-		i.Description = first(ni.get("Description").str(), i.Description)
-		i.Type = first(ni.get("InterfaceType").str(), i.Type, "interface")
+		i.Description = cmp.Or(ni.get("Description").str(), i.Description)
+		i.Type = cmp.Or(ni.get("InterfaceType").str(), i.Type, "interface")
 	})
 }
 
@@ -125,10 +126,10 @@ func (s *state) observeGroup(o Observation, doc node) {
 	if id == "" {
 		return
 	}
-	g := s.group(id, first(doc.get("OwnerId").str(), o.Account), o.Region)
-	g.Name = first(doc.get("GroupName").str(), g.Name)
-	g.Description = first(doc.get("Description").str(), g.Description)
-	g.VPC = first(doc.get("VpcId").str(), g.VPC)
+	g := s.group(id, cmp.Or(doc.get("OwnerId").str(), o.Account), o.Region)
+	g.Name = cmp.Or(doc.get("GroupName").str(), g.Name)
+	g.Description = cmp.Or(doc.get("Description").str(), g.Description)
+	g.VPC = cmp.Or(doc.get("VpcId").str(), g.VPC)
 	if g.Origin == "" {
 		g.Origin = fromSnapshot
 	}

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -119,10 +120,10 @@ func fillRule(r *Rule, n node) {
 	if v, ok := n.get("toPort").integer(); ok {
 		r.ToPort = int(v)
 	}
-	if c := first(n.get("cidrIpv4", "cidrIp").str(), n.get("cidrIpv6").str()); c != "" {
+	if c := cmp.Or(n.get("cidrIpv4", "cidrIp").str(), n.get("cidrIpv6").str()); c != "" {
 		r.CIDR = c
 	}
-	if g := first(n.path("referencedGroupInfo", "groupId").str(), n.get("referencedGroupId").str()); g != "" {
+	if g := cmp.Or(n.path("referencedGroupInfo", "groupId").str(), n.get("referencedGroupId").str()); g != "" {
 		r.RefGroup = g
 	}
 	if p := n.get("prefixListId").str(); p != "" {
