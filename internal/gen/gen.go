@@ -59,6 +59,25 @@ type Truth struct {
 	Bytes     map[string]int64 `json:"bytes_by_src"`
 	Instances []Instance       `json:"instances"`
 	Planted   Planted          `json:"planted"`
+	// Attacks are the injected attacks and the benign look-alikes beside
+	// them, for the hunt's evaluation (bench/hunt).
+	Attacks []Attack `json:"attacks"`
+}
+
+// Attack is one injected attack, or a benign look-alike (Benign) that no
+// detector should report. A finding matches it when the detector is the
+// same, its time overlaps [Start, End], and its source or destination is
+// one of Src or Dst.
+type Attack struct {
+	Detector string    `json:"detector"` // the hunt detector that must find it: port-scan, brute-force, …
+	Kind     string    `json:"kind"`     // what was injected: vertical-scan, ssh-brute-force, nightly-backup, …
+	Benign   bool      `json:"benign"`
+	Src      []string  `json:"src"` // addresses; every attacker address when there are several
+	Dst      []string  `json:"dst"` // addresses; empty when it is "many" (a sweep)
+	Ports    []int     `json:"ports,omitempty"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	Notes    string    `json:"notes,omitempty"` // the parameters drawn: rate, jitter, size
 }
 
 // Planted is what the generator hid for the security-group audit: groups
