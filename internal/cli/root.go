@@ -82,7 +82,7 @@ them offline with SQL.`,
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(newIngest(g), newQuery(g), newGen(g), newDemo(g))
-	root.AddCommand(newIOC(g), newSG(g))
+	root.AddCommand(newIOC(g), newSG(g), newHunt(g))
 	root.AddCommand(newPivots(g)...)
 	addCompletionExamples(root)
 	return root

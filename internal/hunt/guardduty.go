@@ -1,0 +1,163 @@
+package hunt
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// The network findings GuardDuty derives from flow logs, applied to
+// history and to IPv6 as well.
+
+var dosDetector = &Detector{
+	Name: "outbound-dos", MITRE: "T1498", MITREName: "Network Denial of Service",
+	Finds: `An instance flooding one public address (GuardDuty's Backdoor:EC2/DenialOfService.Tcp/Udp):
+in one hour, a very large number of packets or of connections to that address, almost nothing
+coming back, and far above what the instance sent it in the baseline.`,
+	Thresholds: `detectors.outbound-dos.min_packets_per_hour (200000) or min_sessions_per_hour (2000); at most one
+packet back for five sent; baseline_factor (10) × the baseline's busiest hour to that address.`,
+	BlindSpots: `Floods spread thin over many targets or many instances (each under the thresholds);
+reflection attacks, whose packets carry the victim's spoofed address and are dropped or logged
+as the victim's traffic.`,
+	run: outboundDoS,
+}
+
+const dosSQL = `WITH h AS (
+  SELECT ini, resp, protocol, hr, sum(packets_out)::BIGINT AS p, sum(packets_back)::BIGINT AS pb, sum(sessions)::BIGINT AS s,
+    sum(bytes_out)::BIGINT AS b, sum(records)::BIGINT AS recs, min(first_seen) AS fs, max(last_seen) AS ls,
+    list(DISTINCT port ORDER BY port)[1:10] AS ports, bool_or(in_base) AS in_base
+  FROM hunt_pairs WHERE in_win AND ini_private AND NOT resp_private GROUP BY ini, resp, protocol, hr
+), base AS (
+  SELECT ini, resp, max(p) AS peak FROM (
+    SELECT ini, resp, hr, sum(packets_out) AS p FROM hunt_pairs WHERE in_base AND ini_private AND NOT resp_private GROUP BY ALL)
+  GROUP BY ALL
+)
+SELECT h.ini, h.resp, h.protocol, sum(h.p)::BIGINT, sum(h.pb)::BIGINT, sum(h.s)::BIGINT, sum(h.b)::BIGINT, sum(h.recs)::BIGINT,
+  min(h.fs), max(h.ls), max(h.p), count(*), flatten(list(h.ports))[1:10]
+FROM h LEFT JOIN base USING (ini, resp)
+WHERE (h.p >= $1 OR h.s >= $2) AND h.pb * 5 <= h.p AND (h.in_base OR h.p >= $3 * coalesce(base.peak, 0))
+GROUP BY h.ini, h.resp, h.protocol`
+
+func outboundDoS(ctx context.Context, r *run) ([]Finding, error) {
+	p := r.cfg.Detectors.DoS
+	rows, err := r.query(ctx, dosSQL, p.MinPackets, p.MinSessions, p.Factor)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, row := range rows {
+		src, dst, proto := asStr(row[0]), asStr(row[1]), int(asInt(row[2]))
+		pk, sessions, hours := asInt(row[3]), asInt(row[5]), asInt(row[11])
+		ports := slices.Compact(slices.Sorted(slices.Values(asInts(row[12]))))
+		out = append(out, Finding{
+			Severity: High, Title: fmt.Sprintf("Outbound %s flood from %s to %s", protoName(proto), src, dst),
+			Summary: fmt.Sprintf("%s sent %d packets in %s to %s over %s (peak %d packets in an hour); %d came back.",
+				src, pk, plural(sessions, "connection", "connections"), dst, plural(hours, "hour", "hours"), asInt(row[10]), asInt(row[4])),
+			FirstSeen: unixTime(row[8]), LastSeen: unixTime(row[9]), Src: Endpoint{Address: src}, Dst: Endpoint{Address: dst},
+			Ports: ports, Protocol: protoName(proto), Records: asInt(row[7]), Bytes: asInt(row[6]), Packets: pk,
+			DistinctPeers: 1, DistinctPorts: int64(len(ports)), Score: math.Min(100, 40+10*math.Log10(float64(pk))),
+			EvidenceSQL: evidence{from: asInt(row[8]), to: asInt(row[9]), a: []string{src}, b: []string{dst}, proto: proto}.sql(),
+			Details:     map[string]any{"packets_back": asInt(row[4]), "peak_packets_per_hour": asInt(row[10]), "connections": sessions},
+		})
+	}
+	return out, nil
+}
+
+var spamDetector = &Detector{
+	Name: "spam-bot", MITRE: "T1496", MITREName: "Resource Hijacking",
+	Finds: `An instance sending SMTP (port 25) to many public mail servers when neither it nor its workload
+sent any mail in the baseline (GuardDuty's Backdoor:EC2/Spambot).`,
+	Thresholds: `detectors.spam-bot.min_recipients (10) distinct public addresses after the baseline.`,
+	BlindSpots: `Spam relayed through a legitimate mail service (SES, an internal relay); submission ports
+587/465 are not watched; mail servers whose history predates the baseline but who were quiet
+in it will be reported.`,
+	needsBaseline: true,
+	run:           spamBots,
+}
+
+const spamSQL = `WITH n AS (
+  SELECT ini, any_value(ini_wl) AS wl, count(DISTINCT resp) AS rcpts, sum(sessions)::BIGINT AS s, sum(records)::BIGINT AS recs,
+    sum(bytes_out)::BIGINT AS b, sum(packets_out)::BIGINT AS p, min(first_seen) AS fs, max(last_seen) AS ls,
+    list(DISTINCT resp ORDER BY resp)[1:200] AS resps, bool_or(accepted) AS acc
+  FROM hunt_pairs WHERE in_win AND NOT in_base AND ini_private AND NOT resp_private AND port = 25 AND protocol = 6
+  GROUP BY ini HAVING count(DISTINCT resp) >= $1
+), mail AS (SELECT DISTINCT ini_wl AS wl FROM hunt_pairs WHERE in_base AND port = 25 AND protocol = 6 AND ini_private)
+SELECT n.* FROM n ANTI JOIN mail USING (wl)`
+
+func spamBots(ctx context.Context, r *run) ([]Finding, error) {
+	rows, err := r.query(ctx, spamSQL, r.cfg.Detectors.Spam.MinRecipients)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, row := range rows {
+		src, rcpts := asStr(row[0]), asInt(row[2])
+		sev := High
+		if !asBool(row[10]) {
+			sev = Low
+		}
+		out = append(out, Finding{
+			Severity: sev, Title: fmt.Sprintf("Spam bot: %s sent SMTP to %s", src, plural(rcpts, "mail server", "mail servers")),
+			Summary:   fmt.Sprintf("%s, with no mail in the baseline, opened %d SMTP sessions to %d public addresses.", src, asInt(row[3]), rcpts),
+			FirstSeen: unixTime(row[7]), LastSeen: unixTime(row[8]), Src: Endpoint{Address: src}, Dst: Endpoint{Count: rcpts},
+			Ports: []int{25}, Protocol: "tcp", Records: asInt(row[4]), Bytes: asInt(row[5]), Packets: asInt(row[6]),
+			DistinctPeers: rcpts, DistinctPorts: 1, Score: math.Min(100, 50+float64(rcpts)),
+			EvidenceSQL: evidence{from: asInt(row[7]), to: asInt(row[8]), a: []string{src}, ports: []int{25}, proto: 6}.sql(),
+		})
+	}
+	return out, nil
+}
+
+var unusualDetector = &Detector{
+	Name: "unusual-traffic", MITRE: "T1571", MITREName: "Non-Standard Port",
+	Finds: `An instance using a port to the internet that neither it nor any other instance of its
+workload used in the baseline (GuardDuty's Behavior:EC2/NetworkPortUnusual), with enough traffic
+to matter. A finding folds into a more specific one about the same source and time (a miner's
+pool port, a spam bot's port 25) rather than repeating it.`,
+	Thresholds: `detectors.unusual-traffic.min_bytes (1 MiB) or min_sessions (10) on the new port; the workload must
+have been active for at least two hours of the baseline.`,
+	BlindSpots:    `Attackers using the ports the workload already uses (443); workloads new since the baseline.`,
+	needsBaseline: true,
+	run:           unusualPorts,
+}
+
+const unusualSQL = `WITH n AS (
+  SELECT ini, ini_wl, port, protocol, count(DISTINCT resp) AS peers, sum(sessions)::BIGINT AS s, sum(records)::BIGINT AS recs,
+    sum(bytes_out + bytes_back)::BIGINT AS b, sum(packets_out + packets_back)::BIGINT AS p, min(first_seen) AS fs, max(last_seen) AS ls,
+    list(DISTINCT resp ORDER BY resp)[1:50] AS resps
+  FROM hunt_pairs WHERE in_win AND NOT in_base AND ini_private AND NOT resp_private AND NOT resp_trusted AND accepted AND answered
+    AND port BETWEEN 1 AND 32767 AND protocol IN (6, 17)
+  GROUP BY ini, ini_wl, port, protocol HAVING sum(bytes_out + bytes_back) >= $1 OR sum(sessions) >= $2
+), o AS (SELECT DISTINCT ini_wl, port, protocol FROM hunt_pairs WHERE in_base AND ini_private AND NOT resp_private),
+   active AS (SELECT ini_wl FROM hunt_pairs WHERE in_base AND ini_private GROUP BY ini_wl HAVING count(DISTINCT hr) >= 2)
+SELECT * FROM n ANTI JOIN o USING (ini_wl, port, protocol) SEMI JOIN active USING (ini_wl)`
+
+func unusualPorts(ctx context.Context, r *run) ([]Finding, error) {
+	p := r.cfg.Detectors.Unusual
+	rows, err := r.query(ctx, unusualSQL, p.MinBytes, p.MinSessions)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, row := range rows {
+		src, wl, port, proto, peers := asStr(row[0]), asStr(row[1]), int(asInt(row[2])), int(asInt(row[3])), asInt(row[4])
+		out = append(out, Finding{
+			Severity: Medium, Title: fmt.Sprintf("Unusual port: %s used %s/%d to the internet", src, protoName(proto), port),
+			Summary: fmt.Sprintf("%s (workload %s) exchanged %s with %s on %s/%d, a port its workload never used to the internet in the baseline.",
+				src, wl, humanBytes(asInt(row[7])), plural(peers, "public address", "public addresses"), protoName(proto), port),
+			FirstSeen: unixTime(row[9]), LastSeen: unixTime(row[10]), Src: Endpoint{Address: src}, Dst: endpointOf(asStrings(row[11]), peers),
+			Ports: []int{port}, Protocol: protoName(proto), Records: asInt(row[6]), Bytes: asInt(row[7]), Packets: asInt(row[8]),
+			DistinctPeers: peers, DistinctPorts: 1, Score: 50,
+			EvidenceSQL: evidence{from: asInt(row[9]), to: asInt(row[10]), a: []string{src}, b: asStrings(row[11]), ports: []int{port}, proto: proto}.sql(),
+		})
+	}
+	return out, nil
+}
+
+func endpointOf(addrs []string, n int64) Endpoint {
+	if n == 1 && len(addrs) == 1 {
+		return Endpoint{Address: addrs[0]}
+	}
+	return Endpoint{Count: n}
+}

@@ -1,0 +1,91 @@
+package hunt
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+var miningDetector = &Detector{
+	Name: "crypto-mining", MITRE: "T1496", MITREName: "Resource Hijacking",
+	Finds: `Instances mining cryptocurrency: accepted sessions to a public address on a mining-pool port
+(stratum: pool_ports), and long-lived, steady sessions to one public address — a few
+connections held open for hours with low variation in hourly volume, as a miner keeps its pool
+connection (GuardDuty's CryptoCurrency findings look at pool domains; flow logs have no names).`,
+	Thresholds: `pool_ports; detectors.crypto-mining.min_hours (4) of activity covering 80% of its span, at most two
+connections an hour, max_hourly_cv (0.35) for the coefficient of variation of hourly bytes.`,
+	BlindSpots: `Steady sessions on web ports (80, 443, 8080, 8443) are not judged — too much legitimate
+traffic is long-lived HTTPS — so a pool reached on them is seen only on a pool port; mining through a proxy; browser
+mining inside legitimate web sessions. Any other steady long-lived session to the internet (a
+VPN, a streaming agent) looks the same: add its destination to trusted_destinations.`,
+	run: mining,
+}
+
+func poolSQL(ports []int) string {
+	return `SELECT ini, resp, port, protocol, min(first_seen), max(last_seen), sum(records)::BIGINT, sum(bytes_out + bytes_back)::BIGINT,
+  sum(packets_out + packets_back)::BIGINT, bool_or(answered), sum(sessions)::BIGINT, count(DISTINCT hr)
+FROM hunt_pairs WHERE in_win AND ini_private AND NOT resp_private AND NOT resp_trusted AND accepted AND port IN ` + inList(ports) + `
+GROUP BY ini, resp, port, protocol`
+}
+
+const steadySQL = `WITH h AS (
+  SELECT ini, resp, port, protocol, hr, sum(bytes_out + bytes_back) AS b, sum(packets_out + packets_back) AS p,
+    sum(sessions) AS s, sum(records) AS recs, min(first_seen) AS fs, max(last_seen) AS ls
+  FROM hunt_pairs WHERE in_win AND ini_private AND NOT resp_private AND NOT resp_trusted AND accepted AND answered
+    AND port NOT IN (80, 443, 8080, 8443)
+  GROUP BY ALL
+)
+SELECT ini, resp, port, protocol, min(fs), max(ls), sum(recs)::BIGINT, sum(b)::BIGINT, sum(p)::BIGINT, true, sum(s)::BIGINT, count(*),
+  stddev_pop(b) / avg(b) AS cv
+FROM h GROUP BY ini, resp, port, protocol
+HAVING count(*) >= $1 AND count(*) >= 0.8 * ((max(hr) - min(hr)) / 3600 + 1) AND sum(s) <= 2 * count(*) AND stddev_pop(b) / avg(b) <= $2`
+
+func mining(ctx context.Context, r *run) ([]Finding, error) {
+	p := r.cfg.Detectors.Mining
+	pools, err := r.query(ctx, poolSQL(r.cfg.PoolPorts))
+	if err != nil {
+		return nil, err
+	}
+	steady, err := r.query(ctx, steadySQL, p.MinHours, p.MaxCV)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []Finding
+	for _, row := range pools {
+		f := miningFinding(row)
+		f.Severity, f.Score = High, 80
+		if !asBool(row[9]) {
+			f.Severity, f.Score = Medium, 60
+		}
+		f.Title = fmt.Sprintf("%s connected to a mining-pool port: %s:%d", f.Src.Address, f.Dst.Address, f.Ports[0])
+		seen[f.Src.Address+" "+f.Dst.Address] = true
+		out = append(out, f)
+	}
+	for _, row := range steady {
+		f := miningFinding(row)
+		if seen[f.Src.Address+" "+f.Dst.Address] {
+			continue
+		}
+		cv := asFloat(row[12])
+		f.Severity, f.Score = Medium, math.Round(100*(1-cv/2))
+		f.Details["hourly_cv"] = round2(cv)
+		f.Title = fmt.Sprintf("Steady long-lived session from %s to %s:%d (%d hours)", f.Src.Address, f.Dst.Address, f.Ports[0], asInt(row[11]))
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func miningFinding(row []any) Finding {
+	src, dst, port, proto := asStr(row[0]), asStr(row[1]), int(asInt(row[2])), int(asInt(row[3]))
+	hours, sessions := asInt(row[11]), asInt(row[10])
+	return Finding{
+		FirstSeen: unixTime(row[4]), LastSeen: unixTime(row[5]), Src: Endpoint{Address: src}, Dst: Endpoint{Address: dst},
+		Ports: []int{port}, Protocol: protoName(proto), Records: asInt(row[6]), Bytes: asInt(row[7]), Packets: asInt(row[8]),
+		DistinctPeers: 1, DistinctPorts: 1,
+		Summary: fmt.Sprintf("%s held %s to %s/%d over %d hours (%s), the pattern of a miner's pool connection.",
+			src, plural(sessions, "connection", "connections"), protoName(proto), port, hours, humanBytes(asInt(row[7]))),
+		EvidenceSQL: evidence{from: asInt(row[4]), to: asInt(row[5]), a: []string{src}, b: []string{dst}, ports: []int{port}, proto: proto}.sql(),
+		Details:     map[string]any{"hours": hours, "connections": sessions},
+	}
+}
