@@ -3,6 +3,7 @@ package hunt
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"time"
 
@@ -40,6 +41,7 @@ const (
 	pairsTable = "hunt_pairs"
 	rawTable   = "hunt_raw"
 	addrTable  = "hunt_addr"
+	whoTable   = "hunt_who"
 )
 
 func newRun(ctx context.Context, e *engine.Engine, opt Options) (*run, error) {
@@ -123,16 +125,29 @@ func (r *run) summarise(ctx context.Context) error {
 		from = r.win.from
 	}
 	args := []any{from, r.win.to, r.win.from, r.base.from, r.base.to}
-	if _, err := r.e.Materialize(ctx, rawTable, rawSQL, args...); err != nil {
+	t0 := time.Now()
+	n, err := r.e.Materialize(ctx, rawTable, rawSQL, args...)
+	if err != nil {
 		return err
 	}
+	t1 := time.Now()
 	if err := r.addresses(ctx); err != nil {
 		return err
 	}
+	if _, err := r.e.Materialize(ctx, whoTable, whoSQL); err != nil {
+		return err
+	}
+	t2 := time.Now()
 	if _, err := r.e.Materialize(ctx, pairsTable, pairsSQL); err != nil {
 		return err
 	}
-	return r.e.DropTable(ctx, rawTable)
+	slog.Debug("hunt summary built", "pairs", n, "scan", t1.Sub(t0), "addresses", t2.Sub(t1), "enrich", time.Since(t2))
+	for _, t := range []string{rawTable, whoTable} {
+		if err := r.e.DropTable(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const rawSQL = `WITH r AS (
@@ -169,17 +184,30 @@ SELECT ini, resp, port, protocol, hr, in_win, in_base,
   coalesce(max(b_out), 0)::BIGINT AS bytes_out, coalesce(max(p_out), 0)::BIGINT AS packets_out,
   coalesce(max(b_back), 0)::BIGINT AS bytes_back, coalesce(max(p_back), 0)::BIGINT AS packets_back,
   max(syn_only) AS syn_only, bool_or(synack) AS synack, bool_or(flagged) AS flagged,
-  min(fs) AS first_seen, max(ls) AS last_seen, any_value(vpc) AS vpc,
-  list(DISTINCT interface_id) FILTER (WHERE interface_id IS NOT NULL) AS interfaces
+  min(fs) AS first_seen, max(ls) AS last_seen, any_value(vpc) AS vpc
 FROM per_if GROUP BY ALL`
 
+// whoSQL resolves each private address of the summary, per VPC and
+// hour, to the interface that held it then (inv_addresses, rebuilt from
+// CloudTrail and snapshots): its Name tag, interface and VPC. Resolving
+// the distinct (address, VPC, hour) triples — not every pair — keeps the
+// range join small.
+const whoSQL = `WITH k AS (
+  SELECT ini AS addr, vpc, hr FROM ` + rawTable + `
+  UNION SELECT resp, vpc, hr FROM ` + rawTable + `
+)
+SELECT k.addr, k.vpc, k.hr, any_value(x.instance_name) AS name, any_value(x.interface_id) AS interface_id, any_value(x.vpc_id) AS vpc_id
+FROM k SEMI JOIN ` + addrTable + ` a ON a.addr = k.addr AND a.private
+JOIN inv_addresses x ON x.ip = k.addr AND k.hr >= x.match_from AND k.hr < x.match_to AND (x.unique_vpc OR x.vpc_id = k.vpc)
+GROUP BY ALL`
+
 // pairsSQL adds what the detectors test on every row: whether each end
-// is private, who it was (the inventory's Name tag, VPC and account at
-// the time), whether the responder answered, and allowlisting.
+// is private, who it was (whoSQL), whether the responder answered, and
+// whether an end is a trusted destination.
 const pairsSQL = `SELECT p.*,
   a.private AS ini_private, b.private AS resp_private,
-  coalesce(wi.instance_name, wi.interface_id, p.ini) AS ini_wl, coalesce(wr.instance_name, wr.interface_id, p.resp) AS resp_wl,
-  wi.instance_name IS NOT NULL AS ini_named, wr.instance_name IS NOT NULL AS resp_named,
+  coalesce(wi.name, wi.interface_id, p.ini) AS ini_wl, coalesce(wr.name, wr.interface_id, p.resp) AS resp_wl,
+  wi.name IS NOT NULL AS ini_named, wr.name IS NOT NULL AS resp_named,
   wi.vpc_id AS ini_vpc, wr.vpc_id AS resp_vpc,
   CASE WHEN protocol = 6 AND flagged THEN synack OR bytes_back > 4 * packets_back * 64
        ELSE packets_back > 0 END AS answered,
@@ -188,12 +216,8 @@ const pairsSQL = `SELECT p.*,
 FROM ` + rawTable + ` p
 JOIN ` + addrTable + ` a ON a.addr = p.ini
 JOIN ` + addrTable + ` b ON b.addr = p.resp
-LEFT JOIN LATERAL (SELECT any_value(instance_name) AS instance_name, any_value(interface_id) AS interface_id, any_value(vpc_id) AS vpc_id
-    FROM inv_addresses x WHERE x.ip = p.ini AND p.first_seen >= x.match_from AND p.first_seen < x.match_to
-      AND (x.unique_vpc OR x.vpc_id = p.vpc)) wi ON true
-LEFT JOIN LATERAL (SELECT any_value(instance_name) AS instance_name, any_value(interface_id) AS interface_id, any_value(vpc_id) AS vpc_id
-    FROM inv_addresses x WHERE x.ip = p.resp AND p.first_seen >= x.match_from AND p.first_seen < x.match_to
-      AND (x.unique_vpc OR x.vpc_id = p.vpc)) wr ON true`
+LEFT JOIN ` + whoTable + ` wi ON wi.addr = p.ini AND wi.vpc IS NOT DISTINCT FROM p.vpc AND wi.hr = p.hr
+LEFT JOIN ` + whoTable + ` wr ON wr.addr = p.resp AND wr.vpc IS NOT DISTINCT FROM p.vpc AND wr.hr = p.hr`
 
 // addresses loads hunt_addr: every address of the summary, whether it is
 // private, and whether it is a trusted destination. It is done in Go on
@@ -231,7 +255,7 @@ func (r *run) addresses(ctx context.Context) error {
 
 func (r *run) close() {
 	ctx := context.Background()
-	for _, t := range []string{rawTable, pairsTable, addrTable} {
+	for _, t := range []string{rawTable, pairsTable, addrTable, whoTable} {
 		_ = r.e.DropTable(ctx, t)
 	}
 }

@@ -183,6 +183,12 @@ func ParseConfig(b []byte) (Config, error) {
 	return c, c.check()
 }
 
+// CheckConfig validates a Config built in code, as ParseConfig does a
+// file, and returns it ready to use.
+func CheckConfig(c Config) (Config, error) {
+	return c, c.check()
+}
+
 func (c *Config) check() error {
 	for i := range c.Allowlist {
 		a := &c.Allowlist[i]

@@ -146,7 +146,15 @@ func exposureKindOf(admin, answered bool) string {
 
 func exposureKind(f *Finding) string {
 	k, _ := f.Details["kind"].(string)
-	return fmt.Sprintf("%s (%s %d)", strings.ToUpper(k[:1])+k[1:], serviceName(f.Ports[0]), f.Ports[0])
+	return fmt.Sprintf("%s (%s)", strings.ToUpper(k[:1])+k[1:], portLabel(f.Ports[0]))
+}
+
+// portLabel is "SSH 22" for a known service, else "port 8081".
+func portLabel(port int) string {
+	if s, ok := serviceNames[port]; ok {
+		return fmt.Sprintf("%s %d", s, port)
+	}
+	return fmt.Sprintf("port %d", port)
 }
 
 func exposureAdvice(f *Finding) string {

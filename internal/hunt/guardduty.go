@@ -12,11 +12,15 @@ import (
 
 var dosDetector = &Detector{
 	Name: "outbound-dos", MITRE: "T1498", MITREName: "Network Denial of Service",
-	Finds: `An instance flooding one public address (GuardDuty's Backdoor:EC2/DenialOfService.Tcp/Udp):
-in one hour, a very large number of packets or of connections to that address, almost nothing
-coming back, and far above what the instance sent it in the baseline.`,
-	Thresholds: `detectors.outbound-dos.min_packets_per_hour (200000) or min_sessions_per_hour (2000); at most one
-packet back for five sent; baseline_factor (10) × the baseline's busiest hour to that address.`,
+	Finds: `An instance flooding one public address (GuardDuty's Backdoor:EC2/DenialOfService.Tcp/Udp),
+in one hour, far above what it sent that address in the baseline:
+  - a connection flood: very many connections of at most three packets each (a SYN flood gets a
+    SYN-ACK or RST per connection, so replies do not clear it);
+  - a packet flood: very many packets with almost nothing back (under 1%) — a bulk upload is
+    acknowledged, roughly one packet back for every ten or twenty sent, a flood is not.`,
+	Thresholds: `detectors.outbound-dos.min_sessions_per_hour (2000) for connection floods, min_packets_per_hour
+(200000) for packet floods; baseline_factor (10) × the baseline's busiest hour to that address
+(hours inside the baseline are judged without it).`,
 	BlindSpots: `Floods spread thin over many targets or many instances (each under the thresholds);
 reflection attacks, whose packets carry the victim's spoofed address and are dropped or logged
 as the victim's traffic.`,
@@ -36,7 +40,8 @@ const dosSQL = `WITH h AS (
 SELECT h.ini, h.resp, h.protocol, sum(h.p)::BIGINT, sum(h.pb)::BIGINT, sum(h.s)::BIGINT, sum(h.b)::BIGINT, sum(h.recs)::BIGINT,
   min(h.fs), max(h.ls), max(h.p), count(*), flatten(list(h.ports))[1:10]
 FROM h LEFT JOIN base USING (ini, resp)
-WHERE (h.p >= $1 OR h.s >= $2) AND h.pb * 5 <= h.p AND (h.in_base OR h.p >= $3 * coalesce(base.peak, 0))
+WHERE ((h.s >= $2 AND h.p <= 3 * h.s) OR (h.p >= $1 AND h.pb * 100 <= h.p))
+  AND (h.in_base OR h.p >= $3 * coalesce(base.peak, 0))
 GROUP BY h.ini, h.resp, h.protocol`
 
 func outboundDoS(ctx context.Context, r *run) ([]Finding, error) {

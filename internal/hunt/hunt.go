@@ -89,9 +89,11 @@ func Run(ctx context.Context, e *engine.Engine, opt Options) (*Report, error) {
 		slog.Debug("detector done", "detector", d.Name, "findings", dr.Findings, "seconds", dr.Seconds)
 		rep.Detectors = append(rep.Detectors, dr)
 	}
+	t := time.Now()
 	if rep.Coverage, err = r.coverage(ctx); err != nil {
 		return nil, err
 	}
+	slog.Debug("coverage measured", "seconds", time.Since(t).Seconds())
 	r.enrich(all)
 	rep.Findings = group(all)
 	return rep, nil
