@@ -68,7 +68,7 @@ func newRun(ctx context.Context, e *engine.Engine, opt Options) (*run, error) {
 }
 
 // periods finds the data's span and sets the baseline: the configured
-// history before --since, or the first third of the records hunted.
+// history before --since, or the first half of the records hunted.
 func (r *run) periods(ctx context.Context) error {
 	res, err := r.e.QueryParams(ctx, `SELECT min(start), max(start), bool_or(tcp_flags IS NOT NULL), bool_or(bytes IS NOT NULL)
 FROM flows WHERE start < $1`, 0, r.win.to)
@@ -86,9 +86,9 @@ FROM flows WHERE start < $1`, 0, r.win.to)
 		return nil
 	}
 	end := min(last+1, r.win.to)
-	third := (end - first) / 3
-	third -= third % 3600 // whole hours keep hourly baselines comparable
-	r.base = span{first, first + third}
+	half := (end - first) / 2
+	half -= half % 3600 // whole hours keep hourly baselines comparable
+	r.base = span{first, first + half}
 	return nil
 }
 
@@ -232,24 +232,26 @@ func (r *run) addresses(ctx context.Context) error {
 		p, _ := parsePrefix(s)
 		trusted = append(trusted, p)
 	}
+	estate := r.inv.ranges()
 	rows := func(yield func([]any) bool) {
 		for _, row := range res.Rows {
 			s, _ := row[0].(string)
 			a, err := netip.ParseAddr(s)
-			priv, trust := false, false
+			priv, trust, own := false, false, false
 			if err == nil {
 				a = a.Unmap()
 				priv = isPrivate(a)
 				for _, p := range trusted {
 					trust = trust || p.Contains(a)
 				}
+				own = estate[rangeOf(a)]
 			}
-			if !yield([]any{s, priv, trust}) {
+			if !yield([]any{s, priv, trust, own}) {
 				return
 			}
 		}
 	}
-	_, err = r.e.LoadTable(ctx, addrTable, []engine.ColumnDef{{Name: "addr", Type: "VARCHAR"}, {Name: "private", Type: "BOOLEAN"}, {Name: "trusted", Type: "BOOLEAN"}}, rows)
+	_, err = r.e.LoadTable(ctx, addrTable, []engine.ColumnDef{{Name: "addr", Type: "VARCHAR"}, {Name: "private", Type: "BOOLEAN"}, {Name: "trusted", Type: "BOOLEAN"}, {Name: "estate", Type: "BOOLEAN"}}, rows)
 	return err
 }
 

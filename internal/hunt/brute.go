@@ -10,13 +10,13 @@ var bruteForceDetector = &Detector{
 	Name: "brute-force", MITRE: "T1110", MITREName: "Brute Force",
 	Finds: `Many short, small sessions from one source to an authentication service — SSH, RDP, VNC,
 FTP, telnet, SMB, WinRM and databases (auth_ports) — accepted or rejected: password guessing
-against one host, or spraying across many, where the service answered. A session is a distinct client port in an hour.
+against one host, or spraying across many. Attempts the security group rejected are reported at
+lower severity: they never reached a login prompt, but show intent. A session is a distinct client port in an hour.
 Traffic that the baseline shows at a similar rate in both periods (monitoring that logs in
 every few minutes) is routine and not reported.`,
 	Thresholds: `detectors.brute-force.min_sessions (30) in the period; min_sessions_per_target_hour (20) at the
 busiest host-hour; max_packets_per_session (60) from the client on average.`,
-	BlindSpots: `Attempts the security group rejected never reach a login prompt and are left to port-scan;
-low-and-slow guessing under the hourly rate; attempts multiplexed in one long session
+	BlindSpots: `Low-and-slow guessing under the hourly rate; attempts multiplexed in one long session
 (one SSH connection trying many passwords counts as one session); whether a login succeeded
 is not in flow logs.`,
 	run: bruteForce,
@@ -38,7 +38,7 @@ func bruteForceSQL(ports []int) string {
 SELECT w.ini, w.port, w.hosts, w.sessions, w.recs, w.b, w.p, w.peak, w.reached, w.fs, w.ls, w.ini_private, w.top,
   coalesce(w.new_sessions, 0), w.new_hours, coalesce(b.sessions, 0), coalesce(b.hours, 0)
 FROM w LEFT JOIN b USING (ini, port)
-WHERE w.reached AND w.sessions >= $1 AND w.peak >= $2 AND w.p <= $3 * w.sessions`
+WHERE w.sessions >= $1 AND w.peak >= $2 AND w.p <= $3 * w.sessions`
 }
 
 func bruteForce(ctx context.Context, r *run) ([]Finding, error) {
@@ -89,6 +89,12 @@ func bruteFinding(row []any) Finding {
 	}
 	svc := serviceName(port)
 	switch {
+	case !reached && srcPrivate:
+		f.Severity = Medium
+		f.Title = fmt.Sprintf("Blocked %s brute force inside the estate: %s against %s", svc, src, target)
+	case !reached:
+		f.Severity = Low
+		f.Title = fmt.Sprintf("Blocked %s brute force from the internet: %s against %s", svc, src, target)
 	case srcPrivate:
 		f.Severity = Critical
 		f.Title = fmt.Sprintf("%s brute force inside the estate: %s against %s", svc, src, target)

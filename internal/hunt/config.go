@@ -22,7 +22,7 @@ import (
 type Config struct {
 	// Baseline is how much history before --since counts as normal for
 	// the detectors that look for the new and the unusual. Without
-	// --since, the first third of the data is the baseline.
+	// --since, the first half of the data is the baseline.
 	Baseline Duration `yaml:"baseline"`
 	// Allowlist suppresses findings whose source (or, for exposure, the
 	// remote peer) is a known-good address: office ranges, your own
@@ -85,8 +85,10 @@ type Params struct {
 		MinRecipients int64 `yaml:"min_recipients"`
 	} `yaml:"spam-bot"`
 	Unusual struct {
-		MinBytes    int64 `yaml:"min_bytes"`
-		MinSessions int64 `yaml:"min_sessions"`
+		MinBytes     int64   `yaml:"min_bytes"`
+		MinSessions  int64   `yaml:"min_sessions"`
+		MinVolume    int64   `yaml:"min_volume_bytes"`
+		VolumeFactor float64 `yaml:"volume_factor"`
 	} `yaml:"unusual-traffic"`
 }
 
@@ -156,6 +158,7 @@ func DefaultConfig() Config {
 	p.DoS.MinPackets, p.DoS.MinSessions, p.DoS.Factor = 200_000, 2_000, 10
 	p.Spam.MinRecipients = 10
 	p.Unusual.MinBytes, p.Unusual.MinSessions = 1<<20, 10
+	p.Unusual.MinVolume, p.Unusual.VolumeFactor = 100<<20, 10
 	return c
 }
 

@@ -2,6 +2,7 @@ package hunt
 
 import (
 	"cmp"
+	"math/big"
 	"net/netip"
 	"time"
 
@@ -54,6 +55,28 @@ func absDur(d time.Duration) time.Duration {
 		return -d
 	}
 	return d
+}
+
+// ranges are the /16s (IPv4) and /48s (IPv6) that hold an address the
+// inventory knows: the estate's own address space, as near as the
+// evidence tells without the VPCs' CIDRs.
+func (x *addrIndex) ranges() map[netip.Prefix]bool {
+	out := map[netip.Prefix]bool{}
+	for ip := range x.byIP {
+		if a, err := netip.ParseAddr(ip); err == nil {
+			out[rangeOf(a.Unmap())] = true
+		}
+	}
+	return out
+}
+
+func rangeOf(a netip.Addr) netip.Prefix {
+	bits := 16
+	if a.Is6() {
+		bits = 48
+	}
+	p, _ := a.Prefix(bits)
+	return p
 }
 
 // enrich fills each finding's endpoints from the inventory: interface,
@@ -115,6 +138,8 @@ func asInt(v any) int64 {
 		return int64(x)
 	case float64:
 		return int64(x)
+	case *big.Int:
+		return x.Int64() // sum() of BIGINT is a HUGEINT
 	}
 	return 0
 }

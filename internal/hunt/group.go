@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 )
@@ -23,8 +24,9 @@ var generic = map[string]bool{"unusual-traffic": true}
 func group(fs []Finding) []Finding {
 	for i := range fs {
 		fs[i].ID = findingID(&fs[i])
+		fs[i].Score = clampScore(fs[i].Score)
 	}
-	fs = fold(fs)
+	fs = arbitrate(fold(fs))
 	relate(fs)
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(b.Score, a.Score),
@@ -43,9 +45,37 @@ func findingID(f *Finding) string {
 	return "f-" + hex.EncodeToString(h.Sum(nil))[:12]
 }
 
+// near says whether two findings are about one source at about the same
+// time; a finding about a workload stands for each of its addresses.
 func near(a, b *Finding) bool {
-	return a.Src.Address != "" && a.Src.Address == b.Src.Address &&
+	if a.FirstSeen.After(b.LastSeen.Add(relatedSlack)) || b.FirstSeen.After(a.LastSeen.Add(relatedSlack)) {
+		return false
+	}
+	as := sources(a)
+	for _, x := range sources(b) {
+		if slices.Contains(as, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameTarget says whether two findings are about one destination at
+// about the same time: the same traffic seen from a NAT gateway's side.
+func sameTarget(a, b *Finding) bool {
+	return a.Dst.Address != "" && a.Dst.Address == b.Dst.Address &&
 		!a.FirstSeen.After(b.LastSeen.Add(relatedSlack)) && !b.FirstSeen.After(a.LastSeen.Add(relatedSlack))
+}
+
+func sources(f *Finding) []string {
+	out := []string{}
+	if f.Src.Address != "" {
+		out = append(out, f.Src.Address)
+	}
+	if l, ok := f.Details["src_addresses"].([]string); ok {
+		out = append(out, l...)
+	}
+	return out
 }
 
 // fold drops each generic finding that a specific finding about the same
@@ -57,7 +87,7 @@ func fold(fs []Finding) []Finding {
 			continue
 		}
 		for j := range fs {
-			if !generic[fs[j].Detector] && near(&fs[i], &fs[j]) {
+			if !generic[fs[j].Detector] && (near(&fs[i], &fs[j]) || sameTarget(&fs[i], &fs[j])) {
 				fs[j].Related = append(fs[j].Related, fs[i].ID)
 				fs[i].Detector = "" // folded
 				break
@@ -70,6 +100,43 @@ func fold(fs []Finding) []Finding {
 		}
 	}
 	return keep
+}
+
+// arbitrate decides between a port scan and an admin-port fan-out by one
+// source at one time: reaching hosts that are alive (they talk, or the
+// inventory knows them) is lateral movement; sweeping addresses that are
+// mostly empty is discovery. The loser is listed under the winner.
+func arbitrate(fs []Finding) []Finding {
+	for i := range fs {
+		fan := &fs[i]
+		if fan.Detector != "lateral-movement" {
+			continue
+		}
+		ratio, ok := fan.Details["live_ratio"].(float64)
+		if !ok {
+			// A new edge nobody answered, made while the source was
+			// scanning, is one of the scan's probes.
+			if answered, known := fan.Details["answered"].(bool); !known || answered {
+				continue
+			}
+			ratio = 0
+		}
+		for j := range fs {
+			scan := &fs[j]
+			if scan.Detector != "port-scan" || !near(fan, scan) {
+				continue
+			}
+			if ratio >= 0.5 {
+				fan.Related = append(fan.Related, scan.ID)
+				scan.Detector = ""
+			} else {
+				scan.Related = append(scan.Related, fan.ID)
+				fan.Detector = ""
+				break
+			}
+		}
+	}
+	return slices.DeleteFunc(fs, func(f Finding) bool { return f.Detector == "" })
 }
 
 // relate links findings of different detectors about the same source
@@ -93,4 +160,16 @@ func relate(fs []Finding) {
 			}
 		}
 	}
+}
+
+// clampScore keeps a score in 0–100; a ratio over an empty baseline must
+// not print as Inf or NaN (which JSON cannot carry).
+func clampScore(s float64) float64 {
+	switch {
+	case math.IsNaN(s) || s < 0:
+		return 0
+	case s > 100:
+		return 100
+	}
+	return math.Round(s*10) / 10
 }

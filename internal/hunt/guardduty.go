@@ -144,7 +144,11 @@ func unusualPorts(ctx context.Context, r *run) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Finding
+	vol, err := unusualVolume(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	out := vol
 	for _, row := range rows {
 		src, wl, port, proto, peers := asStr(row[0]), asStr(row[1]), int(asInt(row[2])), int(asInt(row[3])), asInt(row[4])
 		out = append(out, Finding{
@@ -165,4 +169,49 @@ func endpointOf(addrs []string, n int64) Endpoint {
 		return Endpoint{Address: addrs[0]}
 	}
 	return Endpoint{Count: n}
+}
+
+// unusualVolumeSQL finds hours in which an edge between a workload and a
+// peer (another workload, or an internet address) carried far more than
+// in any hour of the baseline.
+const unusualVolumeSQL = `WITH h AS (
+  SELECT ini_wl, resp_wl, port, protocol, hr, in_base AS base, in_win AND NOT in_base AS new,
+    sum(bytes_out + bytes_back)::BIGINT AS b, sum(records)::BIGINT AS recs, sum(packets_out + packets_back)::BIGINT AS p,
+    min(first_seen) AS fs, max(last_seen) AS ls, arg_max(ini, bytes_out + bytes_back) AS ini, arg_max(resp, bytes_out + bytes_back) AS resp
+  FROM hunt_pairs WHERE ini_private AND accepted AND port BETWEEN 1 AND 32767 AND NOT resp_trusted
+  GROUP BY ini_wl, resp_wl, port, protocol, hr, in_base, in_win
+), bp AS (
+  SELECT ini_wl, resp_wl, port, protocol, max(b) AS peak FROM h WHERE base GROUP BY ALL HAVING count(*) >= 2
+)
+SELECT h.ini_wl, h.resp_wl, h.port, h.protocol, sum(h.b)::BIGINT, max(h.b), any_value(bp.peak), min(h.fs), max(h.ls),
+  sum(h.recs)::BIGINT, sum(h.p)::BIGINT, list(DISTINCT h.ini), list(DISTINCT h.resp), count(*)
+FROM h JOIN bp USING (ini_wl, resp_wl, port, protocol)
+WHERE h.new AND h.b >= $1 AND h.b >= $2 * bp.peak
+GROUP BY ALL`
+
+func unusualVolume(ctx context.Context, r *run) ([]Finding, error) {
+	p := r.cfg.Detectors.Unusual
+	rows, err := r.query(ctx, unusualVolumeSQL, p.MinVolume, p.VolumeFactor)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, row := range rows {
+		from, to, port, proto := asStr(row[0]), asStr(row[1]), int(asInt(row[2])), int(asInt(row[3]))
+		total, peak, basePeak := asInt(row[4]), asInt(row[5]), asInt(row[6])
+		inis, resps := asStrings(row[11]), asStrings(row[12])
+		out = append(out, Finding{
+			Severity: Medium, Title: fmt.Sprintf("Unusual volume: %s ↔ %s on %s/%d, %s in an hour", from, to, protoName(proto), port, humanBytes(peak)),
+			Summary: fmt.Sprintf("The edge %s → %s on %s/%d carried %s in %s, up to %s in an hour: %.0f× its busiest baseline hour (%s).",
+				from, to, protoName(proto), port, humanBytes(total), plural(asInt(row[13]), "hour", "hours"), humanBytes(peak),
+				float64(peak)/float64(max(1, basePeak)), humanBytes(basePeak)),
+			FirstSeen: unixTime(row[7]), LastSeen: unixTime(row[8]), Src: Endpoint{Address: inis[0]}, Dst: Endpoint{Address: resps[0]},
+			Ports: []int{port}, Protocol: protoName(proto), Records: asInt(row[9]), Bytes: total, Packets: asInt(row[10]),
+			DistinctPeers: int64(len(resps)), DistinctPorts: 1, Score: math.Min(100, 40+10*math.Log10(float64(peak)/float64(max(1, basePeak)))),
+			EvidenceSQL: evidence{from: asInt(row[7]), to: asInt(row[8]), a: inis, b: resps, ports: []int{port}, proto: proto}.sql(),
+			Details: map[string]any{"src_addresses": inis, "dst_addresses": resps, "peak_hour_bytes": peak, "baseline_peak_hour_bytes": basePeak,
+				"kind": "volume"},
+		})
+	}
+	return out, nil
 }

@@ -12,7 +12,7 @@ var lateralDetector = &Detector{
 	Finds: `Movement inside the estate that the baseline never saw:
   - fan-out: an internal host reaching many internal hosts on admin ports (admin_ports) it did
     not reach in the baseline;
-  - new edges between workloads: an accepted, answered conversation between two named workloads
+  - new edges between workloads: a conversation — answered, or only attempted — between two named workloads
     (Name tags from CloudTrail or snapshots) on a service port that the baseline never carried,
     e.g. web → database directly; flagged cross-VPC or cross-account when the two ends are in
     different VPCs (through a Transit Gateway or peering);
@@ -20,7 +20,7 @@ var lateralDetector = &Detector{
     Direct Connect) reaching a cloud address they never reached in the baseline.
 Workloads are compared by name, so replacing instances makes no new edges.`,
 	Thresholds: `detectors.lateral-movement.min_fanout (6) new internal admin-port peers; baseline (7d before --since,
-else the first third of the data).`,
+else the first half of the data).`,
 	BlindSpots: `Edges that already existed in the baseline (an attacker reusing a path admins use); a jump
 host's new admin-port edges unless they come in a burst (fan-out); new edges
 where an end has no Name tag are judged only on admin ports; a workload that first appears
@@ -58,11 +58,15 @@ func fanOutSQL(admin []int) string {
 ), o AS (
   SELECT DISTINCT ini_wl, resp_wl, port FROM hunt_pairs WHERE in_base AND protocol = 6 AND port IN ` + inList(admin) + `
 ), x AS (SELECT * FROM n ANTI JOIN o USING (ini_wl, resp_wl, port)),
-burst AS (
+live AS (
+  SELECT ini AS resp FROM hunt_pairs WHERE in_win AND ini_private
+  UNION SELECT resp FROM hunt_pairs WHERE in_win AND resp_private AND (answered OR resp_named)
+), burst AS (
   SELECT ini, max(c) AS peak FROM (SELECT ini, hr, count(DISTINCT resp) AS c FROM x GROUP BY ini, hr) GROUP BY ini HAVING max(c) >= $1
 )
 SELECT ini, count(DISTINCT resp), count(DISTINCT resp) FILTER (WHERE ok), list(DISTINCT port ORDER BY port),
-  min(fs), max(ls), sum(recs)::BIGINT, sum(b)::BIGINT, sum(p)::BIGINT, list(DISTINCT resp ORDER BY resp)[1:200], any_value(burst.peak)
+  min(fs), max(ls), sum(recs)::BIGINT, sum(b)::BIGINT, sum(p)::BIGINT, list(DISTINCT resp ORDER BY resp)[1:200], any_value(burst.peak),
+  count(DISTINCT resp) FILTER (WHERE resp IN (SELECT resp FROM live))
 FROM x JOIN burst USING (ini)
 GROUP BY ini`
 }
@@ -87,7 +91,8 @@ func fanOut(ctx context.Context, r *run) ([]Finding, error) {
 			Ports: ports, Protocol: "tcp", Records: asInt(row[6]), Bytes: asInt(row[7]), Packets: asInt(row[8]),
 			DistinctPeers: hosts, DistinctPorts: int64(len(ports)), Score: math.Min(100, 50+5*float64(hosts)),
 			EvidenceSQL: evidence{from: asInt(row[4]), to: asInt(row[5]), a: []string{src}, b: asStrings(row[9]), ports: ports, proto: 6}.sql(),
-			Details:     map[string]any{"new_hosts": hosts, "answered_hosts": reached, "peak_new_hosts_per_hour": asInt(row[10])},
+			Details: map[string]any{"new_hosts": hosts, "answered_hosts": reached, "peak_new_hosts_per_hour": asInt(row[10]),
+				"live_ratio": round2(float64(asInt(row[11])) / float64(hosts))},
 		})
 	}
 	return out, nil
@@ -103,13 +108,14 @@ func newEdgesSQL(admin []int) string {
   SELECT ini_wl, resp_wl, port, protocol, min(first_seen) AS fs, max(last_seen) AS ls, sum(records)::BIGINT AS recs,
     sum(bytes_out)::BIGINT AS b, sum(packets_out)::BIGINT AS p, sum(sessions)::BIGINT AS s,
     list(DISTINCT ini ORDER BY ini)[1:50] AS inis, list(DISTINCT resp ORDER BY resp)[1:50] AS resps,
-    bool_or(ini_vpc <> resp_vpc) AS cross_vpc, any_value(ini_vpc) AS ivpc, any_value(resp_vpc) AS rvpc
+    bool_or(ini_vpc <> resp_vpc) AS cross_vpc, any_value(ini_vpc) AS ivpc, any_value(resp_vpc) AS rvpc,
+    bool_or(accepted AND answered) AS ok
   FROM hunt_pairs
-  WHERE in_win AND NOT in_base AND ini_private AND resp_private AND accepted AND answered AND ini_named AND resp_named
+  WHERE in_win AND NOT in_base AND ini_private AND resp_private AND ini_named AND resp_named
     AND ini_wl <> resp_wl AND port BETWEEN 1 AND 32767 AND protocol IN (6, 17)
   GROUP BY ini_wl, resp_wl, port, protocol
 ), o AS (
-  SELECT DISTINCT ini_wl, resp_wl, port, protocol FROM hunt_pairs WHERE in_base AND accepted
+  SELECT DISTINCT ini_wl, resp_wl, port, protocol FROM hunt_pairs WHERE in_base
 ), active AS (
   SELECT DISTINCT ini_wl FROM hunt_pairs WHERE in_base AND ini_named
 ), jump AS (
@@ -128,10 +134,13 @@ func newEdges(ctx context.Context, r *run) ([]Finding, error) {
 	var out []Finding
 	for _, row := range rows {
 		from, to, port, proto := asStr(row[0]), asStr(row[1]), int(asInt(row[2])), int(asInt(row[3]))
-		inis, resps, cross := asStrings(row[10]), asStrings(row[11]), asBool(row[12])
-		sev, where := Medium, ""
+		inis, resps, cross, ok := asStrings(row[10]), asStrings(row[11]), asBool(row[12]), asBool(row[15])
+		sev, where, outcome := Medium, "", "answered"
 		if isAdmin(r.cfg.AdminPort, port) {
 			sev = High
+		}
+		if !ok {
+			sev, outcome = sev-1, "never answered or rejected"
 		}
 		if cross {
 			where = fmt.Sprintf(" across VPCs (%s → %s)", asStr(row[13]), asStr(row[14]))
@@ -139,14 +148,14 @@ func newEdges(ctx context.Context, r *run) ([]Finding, error) {
 		}
 		out = append(out, Finding{
 			Severity: sev, Title: fmt.Sprintf("New connection %s → %s on %s%s", from, to, serviceName(port), where),
-			Summary: fmt.Sprintf("Workload %s opened %d sessions to workload %s on %s/%d, which the baseline never saw between them.",
-				from, asInt(row[9]), to, protoName(proto), port),
+			Summary: fmt.Sprintf("Workload %s opened %d sessions to workload %s on %s/%d (%s), which the baseline never saw between them.",
+				from, asInt(row[9]), to, protoName(proto), port, outcome),
 			FirstSeen: unixTime(row[4]), LastSeen: unixTime(row[5]),
 			Src: Endpoint{Address: inis[0], Name: from}, Dst: Endpoint{Address: resps[0], Name: to},
 			Ports: []int{port}, Protocol: protoName(proto), Records: asInt(row[6]), Bytes: asInt(row[7]), Packets: asInt(row[8]),
 			DistinctPeers: int64(len(resps)), DistinctPorts: 1, Score: 70,
 			EvidenceSQL: evidence{from: asInt(row[4]), to: asInt(row[5]), a: inis, b: resps, ports: []int{port}, proto: proto}.sql(),
-			Details:     map[string]any{"src_addresses": inis, "dst_addresses": resps, "cross_vpc": cross},
+			Details:     map[string]any{"src_addresses": inis, "dst_addresses": resps, "cross_vpc": cross, "answered": ok},
 		})
 	}
 	return out, nil
@@ -166,15 +175,51 @@ const onPremSQL = `WITH t AS (
 ), o AS (SELECT DISTINCT resp, port, protocol FROM t WHERE in_base)
 SELECT * FROM n ANTI JOIN o USING (resp, port, protocol)`
 
+// onPremVPCSQL finds, in the VPC flow logs, private sources outside the
+// estate's address space (a VPN or Direct Connect through a virtual
+// private gateway) reaching a named workload that no such source
+// reached in the baseline.
+const onPremVPCSQL = `WITH n AS (
+  SELECT ini, resp, resp_wl, port, protocol, min(first_seen) AS fs, max(last_seen) AS ls, sum(records)::BIGINT AS recs,
+    sum(bytes_out + bytes_back)::BIGINT AS b, sum(packets_out + packets_back)::BIGINT AS p, bool_or(accepted AND answered) AS ok
+  FROM hunt_pairs h JOIN ` + addrTable + ` a ON a.addr = h.ini
+  WHERE in_win AND NOT in_base AND ini_private AND NOT a.estate AND resp_named AND port BETWEEN 1 AND 32767
+    AND NOT ip_in_cidr(ini, '169.254.0.0/16')
+  GROUP BY ALL
+), o AS (SELECT DISTINCT ini, resp_wl FROM hunt_pairs WHERE in_base)
+SELECT n.* FROM n ANTI JOIN o USING (ini, resp_wl)`
+
 func onPremises(ctx context.Context, r *run) ([]Finding, error) {
+	var out []Finding
+	if len(r.inv.byIP) > 0 {
+		rows, err := r.query(ctx, onPremVPCSQL)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range rows {
+			src, dst, wl, port, proto := asStr(row[0]), asStr(row[1]), asStr(row[2]), int(asInt(row[3])), int(asInt(row[4]))
+			sev := Medium
+			if isAdmin(r.cfg.AdminPort, port) {
+				sev = High
+			}
+			out = append(out, Finding{
+				Severity: sev, Title: fmt.Sprintf("Outside private address %s reached %s (%s) on %s for the first time", src, wl, dst, serviceName(port)),
+				Summary: fmt.Sprintf("%s, a private address outside every range the estate's interfaces use (on premises, through a VPN or Direct Connect), reached workload %s at %s on %s/%d; answered: %v. No such source reached it in the baseline.",
+					src, wl, dst, protoName(proto), port, asBool(row[10])),
+				FirstSeen: unixTime(row[5]), LastSeen: unixTime(row[6]), Src: Endpoint{Address: src}, Dst: Endpoint{Address: dst, Name: wl},
+				Ports: []int{port}, Protocol: protoName(proto), Records: asInt(row[7]), Bytes: asInt(row[8]), Packets: asInt(row[9]),
+				DistinctPeers: 1, DistinctPorts: 1, Score: 60,
+				EvidenceSQL: evidence{from: asInt(row[5]), to: asInt(row[6]), a: []string{src}, b: []string{dst}, ports: []int{port}, proto: proto}.sql(),
+			})
+		}
+	}
 	if !r.hasTGW {
-		return nil, nil
+		return out, nil
 	}
 	rows, err := r.query(ctx, onPremSQL, r.win.from, r.win.to, r.base.from, r.base.to)
 	if err != nil {
 		return nil, err
 	}
-	var out []Finding
 	for _, row := range rows {
 		src, dst, port, proto := asStr(row[0]), asStr(row[1]), int(asInt(row[2])), int(asInt(row[3]))
 		sev := Medium

@@ -67,36 +67,41 @@ func portScans(ctx context.Context, r *run) ([]Finding, error) {
 		}
 		out = append(out, scanFinding(row, crossed, llr))
 	}
-	return foldBackground(out), nil
+	crowd, err := r.query(ctx, crowdSQL)
+	if err != nil {
+		return nil, err
+	}
+	return foldBackground(out, asInt(crowd[0][0]), asFloat(crowd[0][1]), asFloat(crowd[0][2])), nil
 }
 
+// crowdSQL measures the internet's background: how many sources failed
+// at least once against the estate, and the median source's targets and
+// targets per hour.
+const crowdSQL = `WITH t AS (
+  SELECT ini, resp, port, min(first_seen) AS fs, max(last_seen) AS ls, bool_or(answered AND accepted) AS ok
+  FROM hunt_pairs WHERE in_win AND protocol IN (6, 17) AND NOT ini_private GROUP BY ALL
+), s AS (
+  SELECT ini, count(*) AS n, greatest(1.0, (max(ls) - min(fs)) / 3600.0) AS hours
+  FROM t GROUP BY ini HAVING count(*) FILTER (WHERE NOT ok) >= 1
+)
+SELECT count(*), coalesce(median(n), 0)::DOUBLE, coalesce(median(n / hours), 0)::DOUBLE FROM s`
+
 // foldBackground keeps the internet scanners that stand out from the
-// rest — four times the median number of targets, or of targets per
-// hour — and folds the others into one informational finding. Every
-// address on the internet is scanned all day; an analyst needs the
-// scanner that hammered one host, not each of the hundreds that knocked.
-// With fewer than five internet scanners there is no crowd to compare
-// with, and each is reported.
-func foldBackground(fs []Finding) []Finding {
-	var inet []int
-	for i, f := range fs {
-		if f.Severity == Low {
-			inet = append(inet, i)
-		}
-	}
-	if len(inet) < 5 {
+// crowd of internet sources that failed against the estate — four times
+// the median source's targets and four times its targets per hour — and
+// folds the others into one informational finding. Every address on the
+// internet is scanned all day; an analyst needs the scanner that
+// hammered one host, not each of the hundreds that knocked. With fewer
+// than five such sources there is no crowd, and each scan is reported.
+func foldBackground(fs []Finding, crowd int64, medT, medR float64) []Finding {
+	if crowd < 5 {
 		return fs
 	}
-	targets, rates := make([]float64, len(inet)), make([]float64, len(inet))
-	for k, i := range inet {
-		targets[k], rates[k] = scanSize(&fs[i])
-	}
-	medT, medR := median(targets), median(rates)
 	var bg []Finding
 	keep := fs[:0]
 	for _, f := range fs {
 		t, r := scanSize(&f)
-		if f.Severity == Low && t < 4*medT && r < 4*medR {
+		if f.Severity == Low && (t < 4*medT || r < 4*medR) {
 			bg = append(bg, f)
 			continue
 		}
@@ -113,12 +118,6 @@ func scanSize(f *Finding) (float64, float64) {
 	t := float64(asInt(f.Details["targets"]))
 	hours := math.Max(1, f.LastSeen.Sub(f.FirstSeen).Hours())
 	return t, t / hours
-}
-
-func median(xs []float64) float64 {
-	v := slices.Clone(xs)
-	slices.Sort(v)
-	return quantile(v, 0.5)
 }
 
 func background(bg []Finding) Finding {
@@ -140,7 +139,7 @@ func background(bg []Finding) Finding {
 	f.Ports = slices.Sorted(maps.Keys(ports))
 	f.DistinctPorts, f.DistinctPeers = int64(len(ports)), int64(len(srcs))
 	f.Title = fmt.Sprintf("Background scanning: %d internet sources, none standing out", len(bg))
-	f.Summary = fmt.Sprintf("%d internet addresses each tried at most %d hosts, all within four times the median scanner's targets and rate; their sources are in details.sources.", len(bg), hosts)
+	f.Summary = fmt.Sprintf("%d internet addresses each tried at most %d hosts, none with four times the median scanner's targets and rate; their sources are in details.sources.", len(bg), hosts)
 	f.Details = map[string]any{"sources": srcs}
 	f.EvidenceSQL = evidence{from: f.FirstSeen.Unix(), to: f.LastSeen.Unix(), a: srcs[:min(len(srcs), 500)]}.sql()
 	return f
