@@ -240,7 +240,10 @@ func (r *run) addresses(ctx context.Context) error {
 			priv, trust, own := false, false, false
 			if err == nil {
 				a = a.Unmap()
-				priv = isPrivate(a)
+				// Internal: private, or an address the estate's own
+				// interfaces hold (an instance's public IPv6 address is
+				// inside, not the internet).
+				priv = isPrivate(a) || r.inv.byIP[s] != nil || (a.Is6() && estate[rangeOf(a)])
 				for _, p := range trusted {
 					trust = trust || p.Contains(a)
 				}

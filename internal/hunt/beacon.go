@@ -17,7 +17,7 @@ tag), so a series survives the instance being replaced. Regularity is scored as 
 to outliers: for the intervals between connections and for the bytes sent, the Bowley
 (quartile) skew and the median absolute deviation relative to the median; plus how much of the
 period the series spans. Each part is 0–1 and the score is their mean.`,
-	Thresholds: `detectors.beaconing.min_connections (12); min_score (0.8); max_prevalence (3): destinations reached by more
+	Thresholds: `detectors.beaconing.min_connections (24); min_score (0.8); max_prevalence (3): destinations reached by more
 workloads are shared services, not one implant's server.`,
 	BlindSpots: `Beacons with heavy random jitter (over about half the interval) or sizes padded at random;
 beacons through a proxy or to a cloud service shared with legitimate traffic; private or

@@ -145,20 +145,20 @@ func DefaultConfig() Config {
 	c.Baseline = Duration(7 * 24 * time.Hour)
 	c.AuthPorts = []int{21, 22, 23, 445, 1433, 1521, 3306, 3389, 5432, 5900, 5985, 5986, 6379, 27017}
 	c.AdminPort = []int{22, 23, 135, 139, 445, 1433, 3306, 3389, 5432, 5900, 5985, 5986, 6379, 9200, 27017}
-	c.PoolPorts = []int{3333, 3334, 3357, 4444, 5555, 5556, 6666, 7777, 8888, 9999, 14433, 14444, 45560, 45700}
+	c.PoolPorts = []int{3333, 3334, 3357, 4444, 5555, 5556, 6666, 7777, 9999, 14433, 14444, 45560, 45700}
 	p := &c.Detectors
 	p.PortScan.MinTargets = 10
 	p.PortScan.Detection, p.PortScan.FalseAlarm = 0.99, 0.01
 	p.BruteForce.MinSessions, p.BruteForce.MinPerTargetHour, p.BruteForce.MaxPacketsPerLogin = 30, 20, 60
 	p.Lateral.MinFanout = 6
 	p.Exfiltration.MinBytes, p.Exfiltration.Factor = 25<<20, 10
-	p.Beaconing.MinConnections, p.Beaconing.MinScore, p.Beaconing.MaxPrevalence = 12, 0.8, 3
+	p.Beaconing.MinConnections, p.Beaconing.MinScore, p.Beaconing.MaxPrevalence = 24, 0.8, 3
 	p.Mining.MinHours, p.Mining.MaxCV = 4, 0.35
 	p.Exposure.MinProbers = 3
 	p.DoS.MinPackets, p.DoS.MinSessions, p.DoS.Factor = 200_000, 2_000, 10
 	p.Spam.MinRecipients = 10
 	p.Unusual.MinBytes, p.Unusual.MinSessions = 1<<20, 10
-	p.Unusual.MinVolume, p.Unusual.VolumeFactor = 100<<20, 10
+	p.Unusual.MinVolume, p.Unusual.VolumeFactor = 500<<20, 10
 	return c
 }
 

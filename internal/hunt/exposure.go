@@ -71,6 +71,9 @@ func mergeExposure(fs []Finding) []Finding {
 		}
 		m := &out[i]
 		m.Details["hosts"] = append(m.Details["hosts"].([]string), f.Dst.Address)
+		if srcs := append(m.Details["sources"].([]string), f.Details["sources"].([]string)...); len(srcs) <= 500 {
+			m.Details["sources"] = srcs
+		}
 		m.FirstSeen, m.LastSeen = minTime(m.FirstSeen, f.FirstSeen), maxTime(m.LastSeen, f.LastSeen)
 		m.Records += f.Records
 		m.Bytes += f.Bytes
@@ -111,7 +114,8 @@ func exposureFinding(row []any, sources []string, admin bool) Finding {
 		Src: Endpoint{Count: n}, Ports: []int{port}, Protocol: protoName(proto), Records: asInt(row[7]), Bytes: asInt(row[8]),
 		Packets: asInt(row[9]), DistinctPeers: n, DistinctPorts: 1,
 		EvidenceSQL: evidence{from: asInt(row[10]), to: asInt(row[11]), a: []string{host}, b: sources[:min(len(sources), 200)], ports: []int{port}, proto: proto}.sql(),
-		Details:     map[string]any{"public_sources": n, "answered_sources": asInt(row[13]), "sessions": asInt(row[6])},
+		Details: map[string]any{"public_sources": n, "answered_sources": asInt(row[13]), "sessions": asInt(row[6]),
+			"sources": sources[:min(len(sources), 100)]},
 	}
 	if n == 1 {
 		f.Src = Endpoint{Address: sources[0]}

@@ -26,7 +26,7 @@ func group(fs []Finding) []Finding {
 		fs[i].ID = findingID(&fs[i])
 		fs[i].Score = clampScore(fs[i].Score)
 	}
-	fs = arbitrate(fold(fs))
+	fs = arbitrate(mergeEchoes(fold(fs)))
 	relate(fs)
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(b.Score, a.Score),
@@ -102,11 +102,68 @@ func fold(fs []Finding) []Finding {
 	return keep
 }
 
+// mergeEchoes merges findings of one detector about the same activity
+// seen from two sources: an instance and the NAT gateway that carried
+// its traffic (whose records carry the gateway's address) report the same
+// destination, ports and time. The finding about the named instance is
+// kept; the other's source joins its src_addresses.
+func mergeEchoes(fs []Finding) []Finding {
+	for i := range fs {
+		for j := range fs {
+			a, b := &fs[i], &fs[j]
+			if i == j || a.Detector == "" || b.Detector == "" || a.Detector != b.Detector || a.Src.Address == b.Src.Address ||
+				a.Src.Address == "" || b.Src.Address == "" || !echo(a, b) || (a.Src.Name == "" && b.Src.Name != "") {
+				continue
+			}
+			srcs, _ := a.Details["src_addresses"].([]string)
+			if a.Details == nil {
+				a.Details = map[string]any{}
+			}
+			a.Details["src_addresses"] = append(append(srcs, a.Src.Address), b.Src.Address)
+			a.Related = append(a.Related, b.ID)
+			b.Detector = ""
+		}
+	}
+	return slices.DeleteFunc(fs, func(f Finding) bool { return f.Detector == "" })
+}
+
+// echo says whether two findings describe the same traffic: overlapping
+// time, the same ports, and the same destination or as many of them.
+func echo(a, b *Finding) bool {
+	if a.FirstSeen.After(b.LastSeen.Add(relatedSlack)) || b.FirstSeen.After(a.LastSeen.Add(relatedSlack)) {
+		return false
+	}
+	if a.Dst.Address != "" {
+		return a.Dst.Address == b.Dst.Address && slices.Equal(a.Ports, b.Ports)
+	}
+	if ta, tb := a.Details["top_port"], b.Details["top_port"]; ta != nil && ta != tb {
+		return false
+	}
+	lo, hi := min(a.Dst.Count, b.Dst.Count), max(a.Dst.Count, b.Dst.Count)
+	return lo > 0 && float64(lo) >= 0.8*float64(hi)
+}
+
+// specific lists, for a detector, the detectors whose finding about the
+// same source and time explains its own better.
+var specific = map[string][]string{
+	"port-scan":    {"spam-bot"},     // a spam run to many mail servers fails like a sweep
+	"exfiltration": {"outbound-dos"}, // a flood is volume, not data
+}
+
 // arbitrate decides between a port scan and an admin-port fan-out by one
 // source at one time: reaching hosts that are alive (they talk, or the
 // inventory knows them) is lateral movement; sweeping addresses that are
 // mostly empty is discovery. The loser is listed under the winner.
 func arbitrate(fs []Finding) []Finding {
+	for i := range fs {
+		for j := range fs {
+			if fs[i].Detector != "" && slices.Contains(specific[fs[i].Detector], fs[j].Detector) && near(&fs[i], &fs[j]) &&
+				(fs[i].Dst.Address == fs[j].Dst.Address) {
+				fs[j].Related = append(fs[j].Related, fs[i].ID)
+				fs[i].Detector = ""
+			}
+		}
+	}
 	for i := range fs {
 		fan := &fs[i]
 		if fan.Detector != "lateral-movement" {

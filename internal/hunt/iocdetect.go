@@ -15,8 +15,9 @@ var iocDetector = &Detector{
 	Name: "ioc", MITRE: "T1071", MITREName: "Application Layer Protocol",
 	Finds: `Traffic to or from any address or CIDR in the --ioc lists (plain, CSV with a comment column,
 STIX 2.1), with its direction as the AWS playbook defines it: OUTBOUND when the indicator is the
-destination, INBOUND when it is the source. One finding per local address, remote address,
-direction and indicator.`,
+destination, INBOUND when it is the source. One finding per local address, remote address and
+indicator; its direction is the initiator's (the side whose destination port is the service's),
+and the directions seen are listed (a request and its reply are one of each).`,
 	Thresholds: `none: every match is reported. Accepted outbound traffic is high severity, accepted inbound
 medium, rejected traffic low.`,
 	BlindSpots: `Indicators by domain name or URL (flow logs carry addresses only); traffic through a NAT
@@ -25,9 +26,17 @@ gateway or proxy appears with the gateway's address as the local end.`,
 	run:             indicatorMatches,
 }
 
-type iocKey struct{ dir, local, remote, indicator string }
+// iocKey is one conversation with a listed address: both directions of
+// it (a request and its reply are INBOUND and OUTBOUND records) make one
+// finding, whose direction is the initiator's: the direction whose
+// destination port is the service's (the lower one), as the
+// conversations view decides without tcp-flags.
+type iocKey struct{ local, remote, indicator string }
 
 type iocAgg struct {
+	dir                  string
+	dirs                 []string
+	svcPort              int // the lowest destination port seen, whose direction is dir
 	recs, packets, bytes int64
 	first, last          time.Time
 	ports                []int
@@ -50,19 +59,26 @@ func indicatorMatches(ctx context.Context, r *run) ([]Finding, error) {
 	aggs := map[iocKey]*iocAgg{}
 	var order []iocKey
 	for _, row := range res.Rows {
-		k := iocKey{asStr(row[0]), asStr(row[1]), asStr(row[3]), asStr(row[13])}
+		dir := asStr(row[0])
+		k := iocKey{asStr(row[1]), asStr(row[3]), asStr(row[13])}
 		a := aggs[k]
 		if a == nil {
-			a = &iocAgg{first: asTime(row[11]), last: asTime(row[12]), comment: asStr(row[14])}
+			a = &iocAgg{dir: dir, svcPort: 1 << 20, first: asTime(row[11]), last: asTime(row[12]), comment: asStr(row[14])}
 			aggs[k] = a
 			order = append(order, k)
+		}
+		if p := iocDstPort(dir, row); p < a.svcPort {
+			a.dir, a.svcPort = dir, p
+		}
+		if !slices.Contains(a.dirs, dir) {
+			a.dirs = append(a.dirs, dir)
 		}
 		a.recs += asInt(row[8])
 		a.packets += asInt(row[9])
 		a.bytes += asInt(row[10])
 		a.first, a.last = minTime(a.first, asTime(row[11])), maxTime(a.last, asTime(row[12]))
 		a.accepted = a.accepted || asStr(row[6]) == "ACCEPT"
-		if k.dir == "OUTBOUND" {
+		if dir == "OUTBOUND" {
 			a.ports = appendUnique(a.ports, int(asInt(row[4])))
 		} else {
 			for _, p := range strings.Split(asStr(row[2]), ",") {
@@ -84,10 +100,10 @@ func iocFinding(k iocKey, a *iocAgg) Finding {
 	f := Finding{
 		FirstSeen: a.first, LastSeen: a.last, Ports: a.ports, Records: a.recs, Bytes: a.bytes, Packets: a.packets,
 		DistinctPeers: 1, DistinctPorts: int64(len(a.ports)), Score: 90,
-		Details: map[string]any{"direction": k.dir, "indicator": k.indicator, "comment": a.comment, "accepted": a.accepted},
+		Details: map[string]any{"direction": a.dir, "directions_seen": a.dirs, "indicator": k.indicator, "comment": a.comment, "accepted": a.accepted},
 	}
 	local, remote := Endpoint{Address: k.local}, Endpoint{Address: k.remote}
-	if k.dir == "OUTBOUND" {
+	if a.dir == "OUTBOUND" {
 		f.Src, f.Dst = local, remote
 		f.Severity = High
 		f.Title = fmt.Sprintf("%s contacted indicator %s", k.local, k.remote)
@@ -104,9 +120,25 @@ func iocFinding(k iocKey, a *iocAgg) Finding {
 	if a.comment != "" {
 		note = " — " + a.comment
 	}
-	f.Summary = fmt.Sprintf("%s traffic between %s and %s, which matches indicator %s%s.", k.dir, k.local, k.remote, k.indicator, note)
+	f.Summary = fmt.Sprintf("%s traffic between %s and %s (first records %s), which matches indicator %s%s.",
+		strings.Join(a.dirs, " and "), k.local, k.remote, a.dir, k.indicator, note)
 	f.EvidenceSQL = evidence{from: a.first.Unix(), to: a.last.Unix(), a: []string{k.local}, b: []string{k.remote}}.sql()
 	return f
+}
+
+// iocDstPort is a match row's destination port: the remote's for
+// OUTBOUND, the lowest local one for INBOUND.
+func iocDstPort(dir string, row []any) int {
+	if dir == "OUTBOUND" {
+		return int(asInt(row[4]))
+	}
+	lowest := 1 << 20
+	for _, p := range strings.Split(asStr(row[2]), ",") {
+		if n, err := strconv.Atoi(p); err == nil {
+			lowest = min(lowest, n)
+		}
+	}
+	return lowest
 }
 
 func appendUnique(xs []int, x int) []int {

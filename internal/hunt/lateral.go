@@ -10,8 +10,9 @@ import (
 var lateralDetector = &Detector{
 	Name: "lateral-movement", MITRE: "T1021", MITREName: "Remote Services",
 	Finds: `Movement inside the estate that the baseline never saw:
-  - fan-out: an internal host reaching many internal hosts on admin ports (admin_ports) it did
-    not reach in the baseline;
+  - fan-out: an internal host reaching many internal hosts on admin ports (admin_ports) within an
+    hour on one port, three times or more what its workload reached on that port in any hour of
+    the baseline (monitoring that logs in everywhere on SSH does not hide a sweep on SMB);
   - new edges between workloads: a conversation — answered, or only attempted — between two named workloads
     (Name tags from CloudTrail or snapshots) on a service port that the baseline never carried,
     e.g. web → database directly; flagged cross-VPC or cross-account when the two ends are in
@@ -19,7 +20,7 @@ var lateralDetector = &Detector{
   - on-premises sources: transit gateway records whose source attachment is not a VPC (VPN,
     Direct Connect) reaching a cloud address they never reached in the baseline.
 Workloads are compared by name, so replacing instances makes no new edges.`,
-	Thresholds: `detectors.lateral-movement.min_fanout (6) new internal admin-port peers; baseline (7d before --since,
+	Thresholds: `detectors.lateral-movement.min_fanout (6) internal admin-port peers in an hour; baseline (7d before --since,
 else the first half of the data).`,
 	BlindSpots: `Edges that already existed in the baseline (an attacker reusing a path admins use); a jump
 host's new admin-port edges unless they come in a burst (fan-out); new edges
@@ -46,29 +47,36 @@ func lateral(ctx context.Context, r *run) ([]Finding, error) {
 }
 
 // fanOutSQL finds internal hosts that reached, within one hour, at least
-// $1 internal hosts on admin ports that their workload never reached in
-// the baseline. The hour matters: a jump host reaches new hosts all day
-// long, a worm or an operator's sweep reaches them at once.
+// $1 internal hosts on admin ports, and at least three times as many as
+// any instance of their workload reached in an hour of the baseline. The
+// hour matters: a jump host reaches hosts all day long, a worm or an
+// operator's sweep reaches them at once; monitoring that checks every
+// host every few minutes did so in the baseline too.
 func fanOutSQL(admin []int) string {
 	return `WITH n AS (
-  SELECT ini, ini_wl, resp_wl, resp, port, hr, min(first_seen) AS fs, max(last_seen) AS ls, sum(records) AS recs,
+  SELECT ini, ini_wl, resp, port, hr, min(first_seen) AS fs, max(last_seen) AS ls, sum(records) AS recs,
     sum(bytes_out) AS b, sum(packets_out) AS p, bool_or(answered AND accepted) AS ok
   FROM hunt_pairs WHERE in_win AND NOT in_base AND ini_private AND resp_private AND protocol = 6 AND port IN ` + inList(admin) + `
   GROUP BY ALL
-), o AS (
-  SELECT DISTINCT ini_wl, resp_wl, port FROM hunt_pairs WHERE in_base AND protocol = 6 AND port IN ` + inList(admin) + `
-), x AS (SELECT * FROM n ANTI JOIN o USING (ini_wl, resp_wl, port)),
+), base AS (
+  SELECT ini_wl, port, max(c) AS peak FROM (
+    SELECT ini_wl, ini, port, hr, count(DISTINCT resp) AS c FROM hunt_pairs
+    WHERE in_base AND ini_private AND resp_private AND protocol = 6 AND port IN ` + inList(admin) + ` GROUP BY ALL)
+  GROUP BY ini_wl, port
+), hot AS (
+  SELECT h.ini, h.port, h.hr, h.c FROM (SELECT ini, any_value(ini_wl) AS ini_wl, port, hr, count(DISTINCT resp) AS c FROM n GROUP BY ini, port, hr) h
+  LEFT JOIN base USING (ini_wl, port)
+  WHERE h.c >= $1 AND h.c >= 3 * coalesce(base.peak, 0)
+), x AS (SELECT n.* FROM n SEMI JOIN hot USING (ini, port, hr)),
 live AS (
   SELECT ini AS resp FROM hunt_pairs WHERE in_win AND ini_private
   UNION SELECT resp FROM hunt_pairs WHERE in_win AND resp_private AND (answered OR resp_named)
-), burst AS (
-  SELECT ini, max(c) AS peak FROM (SELECT ini, hr, count(DISTINCT resp) AS c FROM x GROUP BY ini, hr) GROUP BY ini HAVING max(c) >= $1
 )
 SELECT ini, count(DISTINCT resp), count(DISTINCT resp) FILTER (WHERE ok), list(DISTINCT port ORDER BY port),
-  min(fs), max(ls), sum(recs)::BIGINT, sum(b)::BIGINT, sum(p)::BIGINT, list(DISTINCT resp ORDER BY resp)[1:200], any_value(burst.peak),
+  min(fs), max(ls), sum(recs)::BIGINT, sum(b)::BIGINT, sum(p)::BIGINT, list(DISTINCT resp ORDER BY resp)[1:200],
+  (SELECT max(c) FROM hot WHERE hot.ini = x.ini),
   count(DISTINCT resp) FILTER (WHERE resp IN (SELECT resp FROM live))
-FROM x JOIN burst USING (ini)
-GROUP BY ini`
+FROM x GROUP BY ini`
 }
 
 func fanOut(ctx context.Context, r *run) ([]Finding, error) {
@@ -84,8 +92,8 @@ func fanOut(ctx context.Context, r *run) ([]Finding, error) {
 			sev = Medium
 		}
 		out = append(out, Finding{
-			Severity: sev, Title: fmt.Sprintf("Admin-port fan-out from %s to %s", src, plural(hosts, "new internal host", "new internal hosts")),
-			Summary: fmt.Sprintf("%s reached %d internal hosts on %s that its workload never reached in the baseline, up to %d in one hour; %d answered.",
+			Severity: sev, Title: fmt.Sprintf("Admin-port fan-out from %s to %s", src, plural(hosts, "internal host", "internal hosts")),
+			Summary: fmt.Sprintf("%s reached %d internal hosts on %s in its busiest hours, up to %d in one hour — three times or more what its workload reached in any baseline hour; %d answered.",
 				src, hosts, portNames(ports), asInt(row[10]), reached),
 			FirstSeen: unixTime(row[4]), LastSeen: unixTime(row[5]), Src: Endpoint{Address: src}, Dst: Endpoint{Count: hosts},
 			Ports: ports, Protocol: "tcp", Records: asInt(row[6]), Bytes: asInt(row[7]), Packets: asInt(row[8]),

@@ -11,11 +11,13 @@ var miningDetector = &Detector{
 	Finds: `Instances mining cryptocurrency: accepted sessions to a public address on a mining-pool port
 (stratum: pool_ports), and long-lived, steady sessions to one public address — a few
 connections held open for hours with low variation in hourly volume, as a miner keeps its pool
-connection (GuardDuty's CryptoCurrency findings look at pool domains; flow logs have no names).`,
+connection (GuardDuty's CryptoCurrency findings look at pool domains; flow logs have no names).
+Steady sessions are grouped by workload and port, so a miner that hops between pool servers or
+survives an instance's replacement is one series.`,
 	Thresholds: `pool_ports; detectors.crypto-mining.min_hours (4) of activity covering 80% of its span, at most two
 connections an hour, max_hourly_cv (0.35) for the coefficient of variation of hourly bytes.`,
-	BlindSpots: `Steady sessions on web ports (80, 443, 8080, 8443) are not judged — too much legitimate
-traffic is long-lived HTTPS — so a pool reached on them is seen only on a pool port; mining through a proxy; browser
+	BlindSpots: `Steady sessions on ports under 1024 and on 8080/8443 are not judged — too much legitimate
+traffic is long-lived HTTPS, NTP or DNS — so a pool reached on them is seen only on a pool port; mining through a proxy; browser
 mining inside legitimate web sessions. Any other steady long-lived session to the internet (a
 VPN, a streaming agent) looks the same: add its destination to trusted_destinations.`,
 	run: mining,
@@ -28,16 +30,20 @@ FROM hunt_pairs WHERE in_win AND ini_private AND NOT resp_private AND NOT resp_t
 GROUP BY ini, resp, port, protocol`
 }
 
+// steadySQL groups by workload and port, not by address: a miner's
+// session moves between pool servers and survives instance replacement.
 const steadySQL = `WITH h AS (
-  SELECT ini, resp, port, protocol, hr, sum(bytes_out + bytes_back) AS b, sum(packets_out + packets_back) AS p,
-    sum(sessions) AS s, sum(records) AS recs, min(first_seen) AS fs, max(last_seen) AS ls
+  SELECT ini_wl, port, protocol, hr, sum(bytes_out + bytes_back) AS b, sum(packets_out + packets_back) AS p,
+    sum(sessions) AS s, sum(records) AS recs, min(first_seen) AS fs, max(last_seen) AS ls,
+    list(DISTINCT ini) AS inis, list(DISTINCT resp) AS resps
   FROM hunt_pairs WHERE in_win AND ini_private AND NOT resp_private AND NOT resp_trusted AND accepted AND answered
-    AND port NOT IN (80, 443, 8080, 8443)
+    AND port BETWEEN 1024 AND 32767 AND port NOT IN (8080, 8443)
   GROUP BY ALL
 )
-SELECT ini, resp, port, protocol, min(fs), max(ls), sum(recs)::BIGINT, sum(b)::BIGINT, sum(p)::BIGINT, true, sum(s)::BIGINT, count(*),
-  stddev_pop(b) / avg(b) AS cv
-FROM h GROUP BY ini, resp, port, protocol
+SELECT list_distinct(flatten(list(inis)))[1], list_distinct(flatten(list(resps)))[1], port, protocol, min(fs), max(ls), sum(recs)::BIGINT,
+  sum(b)::BIGINT, sum(p)::BIGINT, true, sum(s)::BIGINT, count(*), stddev_pop(b) / avg(b) AS cv,
+  list_distinct(flatten(list(inis))), list_distinct(flatten(list(resps))), ini_wl
+FROM h GROUP BY ini_wl, port, protocol
 HAVING count(*) >= $1 AND count(*) >= 0.8 * ((max(hr) - min(hr)) / 3600 + 1) AND sum(s) <= 2 * count(*) AND stddev_pop(b) / avg(b) <= $2`
 
 func mining(ctx context.Context, r *run) ([]Finding, error) {
@@ -68,9 +74,13 @@ func mining(ctx context.Context, r *run) ([]Finding, error) {
 			continue
 		}
 		cv := asFloat(row[12])
+		inis, resps := asStrings(row[13]), asStrings(row[14])
 		f.Severity, f.Score = Medium, math.Round(100*(1-cv/2))
 		f.Details["hourly_cv"] = round2(cv)
-		f.Title = fmt.Sprintf("Steady long-lived session from %s to %s:%d (%d hours)", f.Src.Address, f.Dst.Address, f.Ports[0], asInt(row[11]))
+		f.Details["src_addresses"], f.Details["dst_addresses"] = inis, resps
+		f.EvidenceSQL = evidence{from: asInt(row[4]), to: asInt(row[5]), a: inis, b: resps, ports: f.Ports, proto: int(asInt(row[3]))}.sql()
+		f.Title = fmt.Sprintf("Steady long-lived sessions from %s to port %d of %s (%d hours)", asStr(row[15]), f.Ports[0],
+			plural(int64(len(resps)), "public address", "public addresses"), asInt(row[11]))
 		out = append(out, f)
 	}
 	return out, nil

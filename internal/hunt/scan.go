@@ -47,7 +47,8 @@ SELECT t.ini, bool_or(t.ini_private), count(*) AS targets, count(*) FILTER (WHER
   count(DISTINCT resp), count(DISTINCT port), count(DISTINCT resp) FILTER (WHERE resp_private),
   list(NOT ok ORDER BY fs, resp, port), min(fs), max(ls), sum(recs)::BIGINT, sum(b)::BIGINT, sum(p)::BIGINT,
   any_value(h.top_host), any_value(h.top_host_ports), any_value(q.top_port), any_value(q.top_port_hosts),
-  list(DISTINCT port ORDER BY port)[1:20]
+  list(DISTINCT port ORDER BY port)[1:20],
+  (SELECT count(DISTINCT hr) FROM hunt_pairs x WHERE x.in_win AND x.ini = t.ini AND x.protocol IN (6, 17))
 FROM t SEMI JOIN c USING (ini) JOIN h USING (ini) JOIN q USING (ini)
 GROUP BY t.ini`
 
@@ -80,9 +81,11 @@ func portScans(ctx context.Context, r *run) ([]Finding, error) {
 const crowdSQL = `WITH t AS (
   SELECT ini, resp, port, min(first_seen) AS fs, max(last_seen) AS ls, bool_or(answered AND accepted) AS ok
   FROM hunt_pairs WHERE in_win AND protocol IN (6, 17) AND NOT ini_private GROUP BY ALL
+), a AS (
+  SELECT ini, count(DISTINCT hr) AS hours FROM hunt_pairs WHERE in_win AND protocol IN (6, 17) AND NOT ini_private GROUP BY ini
 ), s AS (
-  SELECT ini, count(*) AS n, greatest(1.0, (max(ls) - min(fs)) / 3600.0) AS hours
-  FROM t GROUP BY ini HAVING count(*) FILTER (WHERE NOT ok) >= 1
+  SELECT ini, count(*) AS n, any_value(a.hours) AS hours
+  FROM t JOIN a USING (ini) GROUP BY ini HAVING count(*) FILTER (WHERE NOT ok) >= 1
 )
 SELECT count(*), coalesce(median(n), 0)::DOUBLE, coalesce(median(n / hours), 0)::DOUBLE FROM s`
 
@@ -113,11 +116,10 @@ func foldBackground(fs []Finding, crowd int64, medT, medR float64) []Finding {
 	return keep
 }
 
-// scanSize is a scan's targets and its targets per hour of activity.
+// scanSize is a scan's targets and its targets per active hour.
 func scanSize(f *Finding) (float64, float64) {
 	t := float64(asInt(f.Details["targets"]))
-	hours := math.Max(1, f.LastSeen.Sub(f.FirstSeen).Hours())
-	return t, t / hours
+	return t, t / math.Max(1, float64(asInt(f.Details["active_hours"])))
 }
 
 func background(bg []Finding) Finding {
@@ -181,7 +183,7 @@ func scanFinding(row []any, crossed int, llr float64) Finding {
 		Score: math.Min(100, 50+50*float64(failed)/float64(targets)),
 		Details: map[string]any{"targets": targets, "failed": failed, "crossed_at_target": crossed + 1,
 			"log_likelihood_ratio": math.Round(llr*100) / 100, "top_host": topHost, "top_host_ports": topHostPorts,
-			"top_port": topPort, "top_port_hosts": topPortHosts},
+			"top_port": topPort, "top_port_hosts": topPortHosts, "active_hours": asInt(row[18])},
 	}
 	ev := evidence{from: asInt(row[8]), to: asInt(row[9]), a: []string{src}}
 	var shape []string
