@@ -158,49 +158,11 @@ func printHunt(g *globals, format string, rep *hunt.Report) error {
 		}
 		return nil
 	}
-	if err := render.Rows(g.stdout, "table", findingColumns, findingRows(rep.Findings)); err != nil {
+	if err := render.Rows(g.stdout, "table", hunt.TableColumns, hunt.TableRows(rep.Findings)); err != nil {
 		return err
 	}
 	printHuntNotes(g.stdout, rep)
 	return nil
-}
-
-var findingColumns = []string{"severity", "detector", "first_seen", "last_seen", "src", "dst", "ports", "title", "id"}
-
-func findingRows(fs []hunt.Finding) [][]any {
-	rows := make([][]any, 0, len(fs))
-	for _, f := range fs {
-		rows = append(rows, []any{f.Severity.String(), f.Detector, f.FirstSeen, f.LastSeen, endpointText(f.Src), endpointText(f.Dst),
-			portsText(f.Ports), f.Title, f.ID})
-	}
-	return rows
-}
-
-func endpointText(ep hunt.Endpoint) string {
-	switch {
-	case ep.Address != "" && ep.Name != "":
-		return ep.Address + " (" + ep.Name + ")"
-	case ep.Address != "":
-		return ep.Address
-	case ep.Count > 0:
-		return fmt.Sprintf("%d addresses", ep.Count)
-	}
-	return ep.Interface
-}
-
-func portsText(ps []int) string {
-	var b strings.Builder
-	for i, p := range ps {
-		if i == 8 {
-			fmt.Fprintf(&b, ",… +%d", len(ps)-i)
-			break
-		}
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprint(&b, p)
-	}
-	return b.String()
 }
 
 // printHuntNotes tells what the table does not: suppressed findings,
@@ -236,9 +198,8 @@ func listDetectors(w io.Writer) error {
 		if d.MITRE != "" {
 			fmt.Fprintf(w, "  (ATT&CK %s %s)", d.MITRE, d.MITREName)
 		}
-		fmt.Fprintf(w, "\n\n%s\n\nThresholds: %s\n\nBlind spots: %s\n\n", indent(d.Finds), d.Thresholds, d.BlindSpots)
+		fmt.Fprintf(w, "\n\n%s\n\nThresholds: %s\n\nBlind spots: %s\n\n", d.Finds, d.Thresholds, d.BlindSpots)
 	}
 	return nil
 }
 
-func indent(s string) string { return s }
