@@ -449,10 +449,11 @@ func (g *ctGen) login(t int64, name string) {
 // widens the rule to every port up to RDP — in ModifySecurityGroupRules'
 // nested request shape.
 func (g *ctGen) incident() {
-	if len(g.est.accounts) < 2 || g.v.acct.idx != len(g.est.accounts)-1 || g.v.region.name != g.est.cfg.Regions[0] {
+	inc := g.est.incident
+	if inc == nil || inc.v != g.v {
 		return
 	}
-	t := g.est.start + int64(float64(g.est.end-g.est.start)*0.55)
+	t := inc.at
 	who := g.user("bob")
 	sg := hexID("sg-", &g.r)
 	g.createSG(t, who, "debug-temp", "temporary debugging access", sg)
@@ -462,7 +463,7 @@ func (g *ctGen) incident() {
 	}
 	plant(t+40, "AuthorizeSecurityGroupIngress", "", "open_to_world")
 	web := g.v.wl("web")
-	if in := web.runningAt(t + 120); in != nil {
+	if in := inc.inst; in != nil {
 		g.add(t+120, "ModifyNetworkInterfaceAttribute", who,
 			m{"networkInterfaceId": in.eni.id, "groupSet": items(m{"groupId": web.sg}, m{"groupId": sg})}, m{"_return": true})
 		plant(t+120, "ModifyNetworkInterfaceAttribute", in.eni.id, "unusual_actor")

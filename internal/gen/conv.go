@@ -184,16 +184,23 @@ func (c *conv) values(w int, base int64) winVals {
 	v.end = max(v.end, v.start)
 	frac := float64(v.end-v.start+1) / window
 	tr := c.e.tr
-	v.reqPk = packets(&r, tr.reqPPM*frac, tr.reqBase, w == c.w0)
-	v.repPk = packets(&r, tr.repPPM*frac, tr.repBase, w == c.w0)
+	v.reqPk = tr.packets(&r, tr.reqPPM*frac, tr.reqBase, w == c.w0)
+	v.repPk = tr.packets(&r, tr.repPPM*frac, tr.repBase, w == c.w0)
 	v.reqBy = c.bytes(&r, v.reqPk, tr.reqSize)
 	v.repBy = c.bytes(&r, v.repPk, tr.repSize)
 	v.reqFlags, v.repFlags = c.flags(w)
 	return v
 }
 
-func packets(r *rng, perWindow float64, base int, first bool) int64 {
-	n := int64(perWindow * (0.5 + r.float()))
+// packets draws a window's packets: the rate times a factor around 1
+// (0.5–1.5 unless the traffic is steadier), plus the handshake in the
+// first window.
+func (tr *traffic) packets(r *rng, perWindow float64, base int, first bool) int64 {
+	f := 0.5 + r.float()
+	if tr.spread > 0 {
+		f = 1 - tr.spread/2 + tr.spread*r.float()
+	}
+	n := int64(perWindow * f)
 	if first {
 		n += int64(base)
 	}
@@ -205,7 +212,11 @@ func (c *conv) bytes(r *rng, pk int64, size int) int64 {
 	if c.v6 {
 		floor = 60
 	}
-	per := int64(float64(size) * (0.75 + 0.5*r.float()))
+	f := 0.75 + 0.5*r.float()
+	if s := c.e.tr.sizeSpread; s > 0 {
+		f = 1 - s/2 + s*r.float()
+	}
+	per := int64(float64(size) * f)
 	return pk * max(per, floor)
 }
 
@@ -240,7 +251,11 @@ func (c *conv) observe(v *vpc) {
 		c.serverEnd(8)
 	case pathLocal:
 		c.clientEnd(1)
-		c.serverEnd(1)
+		if c.srv != nil { // nil: an address no interface holds (a sweep)
+			c.serverEnd(1)
+		}
+	case pathVGW:
+		c.serverEnd(3)
 	case pathIGW:
 		c.clientEnd(8)
 	case pathResolver:
@@ -310,8 +325,10 @@ func (c *conv) natLegs(nat *iface) {
 	home.src, home.pktSrc = nat.ip, c.srvIP
 	c.add(in)
 	c.add(out)
-	c.add(back)
-	c.add(home)
+	if !c.e.silent() {
+		c.add(back)
+		c.add(home)
+	}
 }
 
 // tgwLegs records a cross-VPC conversation on v's side: the instance and
@@ -326,7 +343,9 @@ func (c *conv) tgwLegs(v *vpc) {
 		back := c.reply(t, false, 1)
 		back.src, back.pktSrc = t.ip, c.srvIP
 		c.add(in)
-		c.add(back)
+		if !c.e.silent() {
+			c.add(back)
+		}
 	}
 	if c.srv.vpc == v {
 		t := v.tgwENI[c.srv.subnet.az]
@@ -335,7 +354,9 @@ func (c *conv) tgwLegs(v *vpc) {
 		ret := c.reply(t, true, 0)
 		ret.dst, ret.pktDst = t.ip, c.cliIP
 		c.add(out)
-		c.add(ret)
+		if !c.e.silent() {
+			c.add(ret)
+		}
 		c.serverEnd(1)
 	}
 }

@@ -39,6 +39,11 @@ type estate struct {
 	edges      []*edge
 	pools      pools
 	rate       float64 // conversations per minute per unit of edge weight
+	incident   *incident
+	plans      []*plan         // injected attacks and look-alikes
+	kinds      map[string]int  // plans drawn so far by detector/kind
+	used       map[string]bool // addresses of the pools and of every attacker drawn
+	indicators []string        // lines of indicators.txt
 }
 
 type account struct {
@@ -117,6 +122,7 @@ type instance struct {
 	serveFrom              int64
 	ami, attachID, reserve string
 	windows                bool
+	slot                   int // the place in the workload it fills; a replacement takes the same
 }
 
 type transitGateway struct {
@@ -195,6 +201,8 @@ func newEstate(cfg Config) (*estate, error) {
 	}
 	e.buildTGW()
 	e.buildEdges()
+	e.incident = e.findIncident()
+	e.planAll()
 	return e, nil
 }
 
@@ -335,7 +343,7 @@ func (e *estate) buildSlot(w *workload, slot int, r *rng) {
 func (e *estate) newInstance(w *workload, slot int, launch int64, r *rng) *instance {
 	v := w.vpc
 	s := v.subnet(w.spec.tier, slot%2)
-	inst := &instance{id: hexID("i-", r), wl: w, launch: launch, serveFrom: launch + bootSeconds}
+	inst := &instance{id: hexID("i-", r), wl: w, launch: launch, serveFrom: launch + bootSeconds, slot: slot}
 	inst.eni = v.newIface(r, s, v.acct.id)
 	inst.eni.instanceID, inst.eni.inst = inst.id, inst
 	if !w.spec.ipv6 {

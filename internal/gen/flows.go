@@ -17,10 +17,11 @@ type tally struct {
 	objects                int
 	bytes                  map[string]int64 // flows: bytes by srcaddr
 	planted                Planted          // cloudtrail: what the audit must find
+	plans                  map[int]*planTally
 }
 
 func newTally() *tally {
-	return &tally{byAccount: map[string]int64{}, bytes: map[string]int64{}}
+	return &tally{byAccount: map[string]int64{}, bytes: map[string]int64{}, plans: map[int]*planTally{}}
 }
 
 // flowGen writes one VPC's flow log, window by window. Memory is the
@@ -31,6 +32,7 @@ type flowGen struct {
 	fields   []int
 	version  int64
 	edges    []*edge
+	shots    *shotQueue
 	active   []conv
 	out      *flowObjects
 	lastSeen []int // last window each ENI had a record in
@@ -46,6 +48,7 @@ func newFlowGen(e *estate, v *vpc, root string) *flowGen {
 			g.edges = append(g.edges, ed)
 		}
 	}
+	g.shots = e.queue(func(s *shot) bool { return s.touches(v) })
 	g.lastSeen = make([]int, len(v.ifaces))
 	for i := range g.lastSeen {
 		g.lastSeen[i] = -1
@@ -67,6 +70,7 @@ func (g *flowGen) window(w int) error {
 		return err
 	}
 	g.active = g.est.spawn(g.active, g.edges, w, g.v)
+	g.active = g.est.inject(g.active, g.shots, w, g.v)
 	if err := g.emit(w); err != nil {
 		return err
 	}
@@ -144,6 +148,9 @@ func (g *flowGen) record(w int, c *conv, o *obs, v *winVals) error {
 	}
 	if o.reject {
 		g.t.rejected++
+	}
+	if c.e.plan > 0 {
+		g.t.countPlan(c, l.start, l.end)
 	}
 	return nil
 }

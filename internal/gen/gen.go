@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -62,6 +63,9 @@ type Truth struct {
 	// Attacks are the injected attacks and the benign look-alikes beside
 	// them, for the hunt's evaluation (bench/hunt).
 	Attacks []Attack `json:"attacks"`
+	// Indicators is the indicator list, relative to the output directory,
+	// that the ioc attacks match: run the hunt with --ioc on it.
+	Indicators string `json:"indicators,omitempty"`
 }
 
 // Attack is one injected attack, or a benign look-alike (Benign) that no
@@ -74,10 +78,16 @@ type Attack struct {
 	Benign   bool      `json:"benign"`
 	Src      []string  `json:"src"` // addresses; every attacker address when there are several
 	Dst      []string  `json:"dst"` // addresses; empty when it is "many" (a sweep)
-	Ports    []int     `json:"ports,omitempty"`
-	Start    time.Time `json:"start"`
-	End      time.Time `json:"end"`
-	Notes    string    `json:"notes,omitempty"` // the parameters drawn: rate, jitter, size
+	Ports    []int     `json:"ports,omitempty"` // destination ports; empty when more than 24 (a vertical scan)
+	Start    time.Time `json:"start"`           // the first record's start
+	End      time.Time `json:"end"`             // the last record's end
+	Records  int64     `json:"records"`         // flow records written for it, VPC and transit gateway
+	// Background marks the estate's own background traffic, recorded
+	// because it resembles an attack (internet scanners, the office's SSH):
+	// it spans the period and its volume follows Scale. Everything else is
+	// injected, and the same at every Scale.
+	Background bool   `json:"background,omitempty"`
+	Notes      string `json:"notes,omitempty"` // the parameters drawn: rate, jitter, size
 }
 
 // Planted is what the generator hid for the security-group audit: groups
@@ -209,6 +219,12 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Truth, error) {
 		return nil, err
 	}
 	truth := est.truth(tallies)
+	if len(est.indicators) > 0 {
+		truth.Indicators = IndicatorsFile
+		if err := est.writeIndicators(filepath.Join(dir, IndicatorsFile)); err != nil {
+			return nil, err
+		}
+	}
 	if err := writeTruth(dir, truth); err != nil {
 		return nil, err
 	}
@@ -287,6 +303,7 @@ func (e *estate) truth(ts []*tally) *Truth {
 	}
 	t.Bytes = topTalkers(bytes, 20)
 	t.Instances = e.instances()
+	t.Attacks = e.attacks(ts)
 	return t
 }
 
@@ -351,6 +368,22 @@ func (e *estate) instance(in *instance) Instance {
 		x.Terminate = time.Unix(in.terminate, 0).UTC()
 	}
 	return x
+}
+
+// IndicatorsFile is the indicator list Generate writes beside truth.json.
+const IndicatorsFile = "indicators.txt"
+
+func (e *estate) writeIndicators(path string) error {
+	b := []byte("# Indicators of compromise for the synthetic estate (flowtrail gen, seed " + strconv.FormatInt(e.cfg.Seed, 10) + ").\n" +
+		"# Use: flowtrail hunt --ioc " + IndicatorsFile + "\n")
+	for _, l := range e.indicators {
+		b = append(b, l...)
+		b = append(b, '\n')
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("cannot write %s: %w", IndicatorsFile, err)
+	}
+	return nil
 }
 
 func writeTruth(dir string, t *Truth) error {

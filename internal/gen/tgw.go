@@ -18,6 +18,7 @@ type tgwGen struct {
 	fields  []int
 	version int64
 	edges   []*edge
+	shots   *shotQueue
 	active  []conv
 	out     *flowObjects
 	t       *tally
@@ -33,6 +34,7 @@ func newTGWGen(e *estate, root string) *tgwGen {
 			g.edges = append(g.edges, ed)
 		}
 	}
+	g.shots = e.queue(func(s *shot) bool { return s.ed.path == pathTGW })
 	return g
 }
 
@@ -50,6 +52,7 @@ func (g *tgwGen) window(w int) error {
 		return err
 	}
 	g.active = g.est.spawn(g.active, g.edges, w, nil)
+	g.active = g.est.inject(g.active, g.shots, w, nil)
 	keep := g.active[:0]
 	for i := range g.active {
 		c := &g.active[i]
@@ -81,7 +84,11 @@ func (g *tgwGen) emit(c *conv, v winVals) error {
 	rep := tline{c: c, rep: true, src: srvT, dst: cliT, pk: v.repPk, by: v.repBy, start: v.start, end: v.end, flags: v.repFlags}
 	lines := [4]tline{req, req, rep, rep}
 	lines[0].ingress, lines[2].ingress = true, true // into the gateway; the others leave it
-	for i := range lines {
+	n := len(lines)
+	if c.e.silent() {
+		n = 2 // the request crosses; no reply comes back
+	}
+	for i := range lines[:n] {
 		if err := g.write(&lines[i]); err != nil {
 			return err
 		}
@@ -99,6 +106,9 @@ func (g *tgwGen) write(l *tline) error {
 	}
 	g.line = append(g.line, '\n')
 	g.t.tgw++
+	if l.c.e.plan > 0 {
+		g.t.countPlan(l.c, l.start, l.end)
+	}
 	return g.out.write(g.line)
 }
 

@@ -46,6 +46,10 @@ type traffic struct {
 	reqPPM, repPPM   float64    // packets a minute while the conversation is open
 	reqSize, repSize int        // mean bytes a packet
 	scan             bool       // protocol and port drawn per conversation
+	// spread and sizeSpread narrow the packet and packet-size variation
+	// (a factor in 1 ± spread/2) for steady traffic: beacons, miners.
+	// Zero keeps the defaults, 1 and 0.5.
+	spread, sizeSpread float64
 }
 
 var (
@@ -77,6 +81,7 @@ const (
 	pathNAT                      // private instance → NAT gateway → internet
 	pathResolver                 // instance → the VPC resolver, which has no ENI
 	pathTGW                      // instance → instance in another VPC through the transit gateway
+	pathVGW                      // on-premises → instance through a virtual private gateway; seen at the instance
 )
 
 type peerKind uint8
@@ -111,6 +116,7 @@ type edge struct {
 	unanswered     bool // accepted, but nothing answers (a host firewall drops it)
 	path           pathKind
 	cliVPC, srvVPC *vpc // nil outside the estate
+	plan           int  // 1 + the index of the attack or look-alike it belongs to; 0 for none
 }
 
 // silent says the server never replies: rejected, or unanswered.
