@@ -76,8 +76,8 @@ type Attack struct {
 	Detector string    `json:"detector"` // the hunt detector that must find it: port-scan, brute-force, …
 	Kind     string    `json:"kind"`     // what was injected: vertical-scan, ssh-brute-force, nightly-backup, …
 	Benign   bool      `json:"benign"`
-	Src      []string  `json:"src"` // addresses; every attacker address when there are several
-	Dst      []string  `json:"dst"` // addresses; empty when it is "many" (a sweep)
+	Src      []string  `json:"src"`             // addresses; every attacker address when there are several
+	Dst      []string  `json:"dst"`             // addresses; empty when it is "many" (a sweep)
 	Ports    []int     `json:"ports,omitempty"` // destination ports; empty when more than 24 (a vertical scan)
 	Start    time.Time `json:"start"`           // the first record's start
 	End      time.Time `json:"end"`             // the last record's end
