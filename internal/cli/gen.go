@@ -26,9 +26,17 @@ func newGen(g *globals) *cobra.Command {
 		Long: `Writes a realistic synthetic estate: several accounts whose workloads churn,
 internet clients, east-west traffic, rejected noise, a transit gateway, and
 CloudTrail for launches, terminations and security-group changes, laid out as
-AWS delivers to S3, with truth.json holding the exact counts.`,
+AWS delivers to S3, with truth.json holding the exact counts.
+
+Attacks for every hunt detector (scans, brute force, lateral movement,
+exfiltration, beaconing, mining, indicator hits, exposure, floods, spam,
+unusual traffic) and benign look-alikes (backups, cron jobs, monitoring,
+health checks, your own scanner) are injected with parameters drawn from the
+seed; truth.json's "attacks" lists them, and indicators.txt is the list to
+pass to the hunt's --ioc.`,
 		Example: `  flowtrail gen --out ./estate
-  flowtrail gen --out ./big --scale 50 --seed 7`,
+  flowtrail gen --out ./big --scale 50 --seed 7
+  flowtrail gen --out ./week --duration 168h --seed 3`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGen(cmd, g, f)

@@ -38,7 +38,7 @@ func (e *estate) planAll() {
 	l := &layout{scanFlags: r.chance(0.5)}
 	l.monitorVPC, l.backupVPC = pick(&r, e.vpcs), pick(&r, e.vpcs)
 	l.healthVPC, l.cronVPC = pick(&r, e.vpcs), pick(&r, e.vpcs)
-	l.internalVPC = e.flagged(e.incident == nil || !hasFlags(e.incident.v))
+	l.internalVPC = e.flagged(e.incident == nil || !hasFlags(e.incident.v)) // the other format than the internet brute force
 	for _, f := range []func(*layout){
 		e.planVerticalScan, e.planHorizontalScan, e.planOutboundSweep,
 		e.planBruteForceInternet, e.planBruteForceInternal,
@@ -302,7 +302,7 @@ func (e *estate) planBruteForceInternet(l *layout) {
 			name string
 		}{{22, "ssh"}, {3389, "rdp"}, {5900, "vnc"}, {23, "telnet"}, {21, "ftp"}, {1433, "mssql"}, {3306, "mysql"}, {5985, "winrm"}})
 		port, svc = s.port, s.name
-		target, t0 = pl.hostSpan([]string{"web", "bastion"}, anyVPC, 3600, 0.1, 0.8)
+		target, t0 = pl.hostSpan([]string{"web", "bastion"}, e.flagged(false), 3600, 0.1, 0.8)
 	}
 	if target == nil {
 		return
@@ -850,7 +850,7 @@ func (e *estate) planDoS(l *layout) {
 	ppm := pl.logUniform(3000, 50000)
 	proto, port, size := 6, pick(r, []int{80, 443}), r.between(40, 60)
 	if r.chance(0.5) {
-		proto, port, size = 17, pick(r, []int{53, 123, 80, 443, 27015, r.between(1024, 65535)}), r.between(100, 1200)
+		proto, port, size = 17, pick(r, []int{53, 123, 80, 443, 27015, r.between(1024, 65535)}), r.between(60, 512)
 	}
 	tr := &traffic{proto: proto, reqBase: 1, reqPPM: ppm, reqSize: size, spread: 0.3, sizeSpread: 0.1}
 	cp := pl.cport(src)

@@ -642,6 +642,7 @@ func TestGenerate_OneAccount(t *testing.T) {
 	if tr.Records[TableTGWFlows] != 0 || tr.Records[TableFlows] == 0 || tr.Accounts[0][0] != '0' {
 		t.Errorf("records %v, accounts %v", tr.Records, tr.Accounts)
 	}
+	checkCoverage(t, tr)
 }
 
 // BenchmarkGenerate writes the default estate (3 accounts, 2 regions,
