@@ -7,9 +7,9 @@ import "slices"
 // the trail admits it, and answered only where a service listens.
 
 // incident is the debugging group bob opens to the world (see
-// ctGen.incident): in the last account's VPC in the first region, at 55%
-// of the period, attached two minutes later to the web instance running
-// then. It admits SSH from anywhere from then on, and every port from 22
+// ctGen.incident): in the last account's VPC in the first region, at a
+// time drawn in the middle of the period (50–65%), attached two minutes
+// later to the web instance running then. It admits SSH from anywhere from then on, and every port from 22
 // to 3389 three minutes after that.
 type incident struct {
 	v    *vpc
@@ -23,7 +23,8 @@ func (e *estate) findIncident() *incident {
 	}
 	for _, v := range e.vpcs {
 		if v.acct.idx == len(e.accounts)-1 && v.region.name == e.cfg.Regions[0] {
-			at := e.start + int64(float64(e.end-e.start)*0.55)
+			r := newRNG(e.seed, hashString("incident"))
+			at := e.at(0.5 + 0.15*r.float())
 			return &incident{v: v, at: at, inst: v.wl("web").runningAt(at + 120)}
 		}
 	}

@@ -205,8 +205,9 @@ func (e *estate) planOutboundSweep(l *layout) {
 		return
 	}
 	ans := pl.uniform(0.02, 0.2)
-	blocks := r.chance(0.5)
-	tr, cp, path := probe(r.intn(2)), pl.cport(src), egress(src)
+	v6 := pl.v6From(src, 0.5)
+	blocks := !v6 && r.chance(0.5)
+	tr, cp, path, from := probe(r.intn(2)), pl.cport(src), egress(src), srcEnd(src, v6)
 	var prefix string
 	for i := range n {
 		ip := ""
@@ -216,13 +217,13 @@ func (e *estate) planOutboundSweep(l *layout) {
 			}
 			ip = fmt.Sprintf("%s.%d", prefix, i%254+1)
 		} else {
-			ip = e.publicAddr(r)
+			ip = e.remote(r, v6)
 		}
 		out := unanswered
 		if r.chance(ans) {
 			out = answered
 		}
-		if s := pl.add(pl.p.edge(tr, path, out), t0+int64(float64(i)/rate), 0, instEnd(src), addrEnd(ip), cp.port(i), port); s != nil {
+		if s := pl.add(pl.p.edge(tr, path, out), t0+int64(float64(i)/rate), 0, from, addrEnd(ip), cp.port(i), port); s != nil {
 			s.rst = out == answered
 		}
 	}
@@ -232,7 +233,7 @@ func (e *estate) planOutboundSweep(l *layout) {
 		order = "consecutive /24s"
 	}
 	pl.note("%s (%s) probes port %d on %d internet addresses (%s) at %.1f/s, %.0f%% answer; %s; %s",
-		src.wl.name, src.eni.ip, port, n, order, rate, 100*ans, via(src), logs(src.wl.vpc))
+		src.wl.name, from.ip, port, n, order, rate, 100*ans, via(src), logs(src.wl.vpc))
 	pl.commit(false)
 }
 
@@ -845,7 +846,8 @@ func (e *estate) planDoS(l *layout) {
 	if src == nil {
 		return
 	}
-	victim := e.publicAddr(r)
+	v6 := pl.v6From(src, 0.5)
+	from, victim := srcEnd(src, v6), e.remote(r, v6)
 	flows := r.between(4, 24)
 	ppm := pl.logUniform(3000, 50000)
 	proto, port, size := 6, pick(r, []int{80, 443}), r.between(40, 60)
@@ -855,10 +857,10 @@ func (e *estate) planDoS(l *layout) {
 	tr := &traffic{proto: proto, reqBase: 1, reqPPM: ppm, reqSize: size, spread: 0.3, sizeSpread: 0.1}
 	cp := pl.cport(src)
 	for i := range flows {
-		pl.add(pl.p.edge(tr, egress(src), unanswered), t0+int64(r.intn(10)), dur, instEnd(src), addrEnd(victim), cp.port(i), port)
+		pl.add(pl.p.edge(tr, egress(src), unanswered), t0+int64(r.intn(10)), dur, from, addrEnd(victim), cp.port(i), port)
 	}
 	pl.note("%s (%s) floods %s port %d/%s: %d flows of ~%.0f packets a minute of %dB for %ds; %s; %s",
-		src.wl.name, src.eni.ip, victim, port, map[int]string{6: "tcp SYN", 17: "udp"}[proto], flows, ppm, size, dur, via(src), logs(src.wl.vpc))
+		src.wl.name, from.ip, victim, port, map[int]string{6: "tcp SYN", 17: "udp"}[proto], flows, ppm, size, dur, via(src), logs(src.wl.vpc))
 	pl.commit(false)
 }
 
@@ -876,6 +878,8 @@ func (e *estate) planSpam(l *layout) {
 		return
 	}
 	ans := pl.uniform(0.1, 0.7)
+	v6 := pl.v6From(src, 0.5)
+	from := srcEnd(src, v6)
 	smtp := &traffic{proto: 6, reqBase: r.between(12, 30), repBase: r.between(8, 14), reqSize: r.between(300, 900), repSize: r.between(70, 120)}
 	syn, cp := probe(r.between(1, 2)), pl.cport(src)
 	for i, t := range pl.series(t0, n, interval, 0.9) {
@@ -883,10 +887,10 @@ func (e *estate) planSpam(l *layout) {
 		if r.chance(ans) {
 			out, tr = answered, smtp
 		}
-		pl.add(pl.p.edge(tr, egress(src), out), t, int64(r.between(2, 12)), instEnd(src), addrEnd(e.publicAddr(r)), cp.port(i), 25)
+		pl.add(pl.p.edge(tr, egress(src), out), t, int64(r.between(2, 12)), from, addrEnd(e.remote(r, v6)), cp.port(i), 25)
 	}
 	pl.p.manyDst = true
-	pl.note("%s (%s) sends to port 25 of %d addresses, one every %.1fs, %.0f%% answered; %s; %s", src.wl.name, src.eni.ip, n, interval, 100*ans, via(src), logs(src.wl.vpc))
+	pl.note("%s (%s) sends to port 25 of %d addresses, one every %.1fs, %.0f%% answered; %s; %s", src.wl.name, from.ip, n, interval, 100*ans, via(src), logs(src.wl.vpc))
 	pl.commit(false)
 }
 

@@ -355,3 +355,30 @@ func TestAttacks_Indicators(t *testing.T) {
 		}
 	}
 }
+
+// TestAttacks_IPv6Variants: across seeds, the scans, floods and spam come
+// over IPv4 and over IPv6 (which GuardDuty's flow findings ignore).
+func TestAttacks_IPv6Variants(t *testing.T) {
+	families := map[string]map[bool]bool{}
+	for seed := range int64(16) {
+		cfg, _ := Config{Seed: seed, Scale: 0.05}.withDefaults()
+		e, err := newEstate(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range e.plans {
+			if len(p.shots) == 0 {
+				continue
+			}
+			if families[p.truth.Kind] == nil {
+				families[p.truth.Kind] = map[bool]bool{}
+			}
+			families[p.truth.Kind][p.shots[0].v6] = true
+		}
+	}
+	for _, kind := range []string{"vertical-scan", "outbound-sweep", "outbound-flood", "spam-bot"} {
+		if !families[kind][true] || !families[kind][false] {
+			t.Errorf("%s: IPv6 %v, IPv4 %v over 16 seeds; want both", kind, families[kind][true], families[kind][false])
+		}
+	}
+}

@@ -170,6 +170,30 @@ func egress(in *instance) pathKind {
 	return pathNAT
 }
 
+// v6From says, with probability p, that traffic from in to the internet
+// goes over IPv6: only an instance with an IPv6 address in a public subnet
+// can (the NAT gateway is IPv4 only).
+func (pl *planner) v6From(in *instance, p float64) bool {
+	return in.eni.ip6 != "" && egress(in) == pathIGW && pl.r.chance(p)
+}
+
+// srcEnd is in's end, over IPv6 when v6.
+func srcEnd(in *instance, v6 bool) end {
+	x := instEnd(in)
+	if v6 {
+		x.ip = in.eni.ip6
+	}
+	return x
+}
+
+// remote draws an internet address of the family the traffic uses.
+func (e *estate) remote(r *rng, v6 bool) string {
+	if v6 {
+		return e.publicAddr6(r)
+	}
+	return e.publicAddr(r)
+}
+
 // via names the path for the notes.
 func via(in *instance) string {
 	if egress(in) == pathNAT {
