@@ -3,6 +3,7 @@ package gen
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // The attacks injected into the estate, one function each. Every choice
@@ -642,10 +643,22 @@ func (e *estate) planBeaconChurn(l *layout) {
 	port := pick(r, []int{443, 443, 80, 8080, 8443})
 	c2 := e.publicAddr(r)
 	how := pl.beacon(old.wl, old.slot, c2, port, 6, t0, span, n)
-	next := old.wl.slotAt(old.slot, old.terminate+60)
-	pl.note("%s: %s; %s (%s) is replaced by %s (%s) at %s; %s; %s", old.wl.name, how, old.id, old.eni.ip, next.id, next.eni.ip,
-		rfc3339(old.terminate), via(old), logs(old.wl.vpc))
+	pl.note("%s: %s; from %s; %s; %s", old.wl.name, how, pl.instances(), via(old), logs(old.wl.vpc))
 	pl.commit(false)
+}
+
+// instances lists the instances the plan's shots start from, each with
+// its first shot: the series across replacements.
+func (pl *planner) instances() string {
+	var parts []string
+	var last *instance
+	for _, s := range pl.p.shots {
+		if in := s.cli.inst; in != nil && in != last {
+			parts = append(parts, fmt.Sprintf("%s (%s) from %s", in.id, in.eni.ip, rfc3339(s.t0)))
+			last = in
+		}
+	}
+	return strings.Join(parts, ", then ")
 }
 
 // planBeacon: a second beacon elsewhere, over TCP or UDP.
@@ -706,8 +719,8 @@ func (e *estate) planMining(l *layout) {
 			t += 60
 		}
 	}
-	pl.note("%s (%s): %d stratum sessions to %v port %d over %ds, reconnecting every ~%.0f min, %.1f/%.1f packets a minute (±%.0f%%); %s; %s",
-		w.name, src.eni.ip, sessions, pools, port, span, reconnect/60, tr.reqPPM, tr.repPPM, 50*tr.spread, via(src), logs(w.vpc))
+	pl.note("%s: %d stratum sessions to %v port %d over %ds, reconnecting every ~%.0f min, %.1f/%.1f packets a minute (±%.0f%%), from %s; %s; %s",
+		w.name, sessions, pools, port, span, reconnect/60, tr.reqPPM, tr.repPPM, 50*tr.spread, pl.instances(), via(src), logs(w.vpc))
 	pl.commit(false)
 }
 

@@ -17,10 +17,13 @@ import (
 // shots. Its edges carry plan = 1 + its index so that the generators count
 // its records; background edges that are a look-alike carry it too.
 type plan struct {
-	idx     int
-	truth   Attack   // detector, kind, benign, notes; the rest comes from the records
-	also    []string // further detectors the traffic resembles, each its own truth entry
-	manyDst bool     // a sweep: the truth lists no destinations
+	idx   int
+	truth Attack   // detector, kind, benign, notes; the rest comes from the records
+	also  []string // further detectors the traffic resembles, each its own truth entry
+	// manyDst: the truth lists no destinations — a sweep, or a look-alike
+	// known by its source (a scanner, a health checker), so that an attack
+	// on one of its many targets is not taken for it.
+	manyDst bool
 	shots   []shot
 	edges   map[edgeKey]*edge
 }

@@ -164,6 +164,7 @@ func (e *estate) planHealthChecks(l *layout) {
 			}
 		}
 	}
+	pl.p.manyDst = true
 	pl.note("load balancer node %s (%s) checks every web server on port %d every %ds, all period; %s", node.id, node.ip, port, every, logs(v))
 	pl.commit(false)
 }
@@ -199,6 +200,7 @@ func (e *estate) planVulnScanner(l *layout) {
 			i++
 		}
 	}
+	pl.p.manyDst = true
 	pl.note("the company's scanner %s (allowlist %s/32 in the hunt config) tries %d ports (%s order) on %d public instances at %.0f probes/s from %s",
 		scanner, scanner, n, mode, len(hosts), rate, rfc3339(t0))
 	pl.commit(false)
@@ -211,17 +213,19 @@ func (e *estate) planVulnScanner(l *layout) {
 func (e *estate) planBackground(l *layout) {
 	for _, b := range []struct {
 		detector, kind, note string
+		manyDst              bool
 		match                func(*edge) bool
 	}{
-		{"port-scan", "internet-background-scanning", "scanners of the whole IPv4 space probe the public instances all period, a few ports each, rejected",
+		{"port-scan", "internet-background-scanning", "scanners of the whole IPv4 space probe the public instances all period, a few ports each, rejected", true,
 			func(ed *edge) bool { return ed.tr == trScan }},
-		{"exposure", "office-ssh-to-bastion", fmt.Sprintf("the office (%s) uses SSH on the bastions, which admit it: allowlist %s in the hunt config", adminCIDR, adminCIDR),
+		{"exposure", "office-ssh-to-bastion", fmt.Sprintf("the office (%s) uses SSH on the bastions, which admit it: allowlist %s in the hunt config", adminCIDR, adminCIDR), true,
 			func(ed *edge) bool { return ed.cli.kind == peerPool && ed.cli.pool == e.pools.office }},
-		{"exfiltration", "batch-uploads-to-s3", "batch jobs upload hundreds of megabytes to S3 at random times, all period",
+		{"exfiltration", "batch-uploads-to-s3", "batch jobs upload hundreds of megabytes to S3 at random times, all period", false,
 			func(ed *edge) bool { return ed.tr == trUpload }},
 	} {
 		pl := e.planner(b.detector, b.kind, true)
 		pl.p.truth.Background = true
+		pl.p.manyDst = b.manyDst
 		for _, ed := range e.edges {
 			if b.match(ed) {
 				ed.plan = pl.p.idx + 1
