@@ -382,3 +382,43 @@ func TestAttacks_IPv6Variants(t *testing.T) {
 		}
 	}
 }
+
+// TestAttacks_BothEnds: the fan-out's accepted SSH sessions are logged at
+// the bastion's and the target's interfaces, both ways, every minute; its
+// rejected tries only as the request, ACCEPTed leaving the bastion and
+// REJECTed arriving.
+func TestAttacks_BothEnds(t *testing.T) {
+	dir, tr := generate(t)
+	rc := readAll(t, dir, tr)
+	a, ok := find(tr, "admin-fan-out")
+	if !ok {
+		t.Fatal("no admin fan-out")
+	}
+	start := tr.Start.Unix()
+	checked := 0
+	for _, port := range a.Ports {
+		for k, e := range conversations(matching(a, rc.flowRecs), int64(port), start) {
+			if k.cli != a.Src[0] {
+				continue
+			}
+			at := start + k.windowIdx*60
+			cli, srv := eniAt(tr, k.cli, at), eniAt(tr, k.srv, at)
+			want := ends{cli: 3, srv: 3}
+			if port != 22 {
+				want = ends{cli: 1, srv: 1}
+			}
+			if !reflect.DeepEqual(e, want) {
+				t.Errorf("%+v: recorded at %v, want %v", k, e, want)
+			}
+			checked++
+		}
+	}
+	for _, r := range matching(a, rc.flowRecs) {
+		if r.src == a.Src[0] && r.dport != 22 && r.action != map[bool]string{true: "ACCEPT", false: "REJECT"}[r.eni == eniAt(tr, r.src, r.start)] {
+			t.Errorf("%+v: a rejected try logged with the wrong action", r)
+		}
+	}
+	if checked < 5 {
+		t.Errorf("only %d fan-out conversation windows", checked)
+	}
+}
