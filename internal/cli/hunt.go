@@ -202,4 +202,3 @@ func listDetectors(w io.Writer) error {
 	}
 	return nil
 }
-

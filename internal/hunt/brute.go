@@ -14,8 +14,10 @@ against one host, or spraying across many. Attempts the security group rejected 
 lower severity: they never reached a login prompt, but show intent. A session is a distinct client port in an hour.
 Traffic that the baseline shows at a similar rate in both periods (monitoring that logs in
 every few minutes) is routine and not reported.`,
-	Thresholds: `detectors.brute-force.min_sessions (30) in the period; min_sessions_per_target_hour (20) at the
-busiest host-hour; max_packets_per_session (60) from the client on average.`,
+	Thresholds: `detectors.brute-force.min_sessions (30) in the period, and five per host on average (one or two
+tries per host across many hosts is a scan); min_sessions_per_target_hour (20) at the busiest
+host-hour — five times that when nothing answered, since an application retrying a blocked
+connection looks the same; max_packets_per_session (60) from the client on average.`,
 	BlindSpots: `Low-and-slow guessing under the hourly rate; attempts multiplexed in one long session
 (one SSH connection trying many passwords counts as one session); whether a login succeeded
 is not in flow logs.`,
@@ -38,7 +40,8 @@ func bruteForceSQL(ports []int) string {
 SELECT w.ini, w.port, w.hosts, w.sessions, w.recs, w.b, w.p, w.peak, w.reached, w.fs, w.ls, w.ini_private, w.top,
   coalesce(w.new_sessions, 0), w.new_hours, coalesce(b.sessions, 0), coalesce(b.hours, 0)
 FROM w LEFT JOIN b USING (ini, port)
-WHERE w.sessions >= $1 AND w.peak >= $2 AND w.p <= $3 * w.sessions`
+WHERE w.sessions >= $1 AND w.p <= $3 * w.sessions AND w.sessions >= 5 * w.hosts
+  AND w.peak >= CASE WHEN w.reached THEN $2 ELSE 5 * $2 END`
 }
 
 func bruteForce(ctx context.Context, r *run) ([]Finding, error) {

@@ -158,7 +158,7 @@ func DefaultConfig() Config {
 	p.DoS.MinPackets, p.DoS.MinSessions, p.DoS.Factor = 200_000, 2_000, 10
 	p.Spam.MinRecipients = 10
 	p.Unusual.MinBytes, p.Unusual.MinSessions = 1<<20, 10
-	p.Unusual.MinVolume, p.Unusual.VolumeFactor = 500<<20, 10
+	p.Unusual.MinVolume, p.Unusual.VolumeFactor = 256<<20, 10
 	return c
 }
 

@@ -127,11 +127,10 @@ func newEdgesSQL(admin []int) string {
 ), active AS (
   SELECT DISTINCT ini_wl FROM hunt_pairs WHERE in_base AND ini_named
 ), jump AS (
-  SELECT ini_wl FROM hunt_pairs WHERE in_base AND resp_private AND accepted AND port IN ` + inList(admin) + `
-  GROUP BY ini_wl HAVING count(DISTINCT resp_wl) >= 2
+  SELECT DISTINCT ini_wl FROM hunt_pairs WHERE in_base AND resp_private AND protocol = 6 AND port IN ` + inList(interactivePorts) + `
 )
 SELECT n.* FROM n ANTI JOIN o USING (ini_wl, resp_wl, port, protocol) SEMI JOIN active USING (ini_wl)
-WHERE NOT (n.port IN ` + inList(admin) + ` AND n.ini_wl IN (SELECT ini_wl FROM jump))`
+WHERE NOT (n.port IN ` + inList(interactivePorts) + ` AND n.ini_wl IN (SELECT ini_wl FROM jump))`
 }
 
 func newEdges(ctx context.Context, r *run) ([]Finding, error) {
@@ -245,6 +244,9 @@ func onPremises(ctx context.Context, r *run) ([]Finding, error) {
 	}
 	return out, nil
 }
+
+// interactivePorts are the admin ports people log in on.
+var interactivePorts = []int{22, 23, 3389, 5900, 5985, 5986}
 
 func isAdmin(admin []int, port int) bool {
 	for _, p := range admin {

@@ -58,7 +58,9 @@ func Evaluate(attacks []gen.Attack, findings []hunt.Finding) Score {
 	}
 	var s Score
 	for _, a := range attacks {
-		hit := slices.ContainsFunc(findings, func(f hunt.Finding) bool { return Matches(f, a) })
+		hit := slices.ContainsFunc(findings, func(f hunt.Finding) bool {
+			return Matches(f, a) && !(a.Benign && f.Severity == hunt.Info)
+		})
 		if a.Benign {
 			if hit {
 				get(a.Detector).LookAlikesFired++
@@ -93,7 +95,11 @@ func Evaluate(attacks []gen.Attack, findings []hunt.Finding) Score {
 	return s
 }
 
-// Matches says whether finding f is about attack a.
+// Matches says whether finding f is about attack a: same detector,
+// overlapping time, and a source of the finding among the attack's
+// sources or a destination among its destinations. The estate's own
+// background (Background) spans every public host, so only its sources
+// identify it.
 func Matches(f hunt.Finding, a gen.Attack) bool {
 	if f.Detector != a.Detector {
 		return false
@@ -101,24 +107,30 @@ func Matches(f hunt.Finding, a gen.Attack) bool {
 	if f.FirstSeen.After(a.End.Add(slack)) || f.LastSeen.Before(a.Start.Add(-slack)) {
 		return false
 	}
-	for _, addr := range Addresses(f) {
-		if slices.Contains(a.Src, addr) || slices.Contains(a.Dst, addr) {
-			return true
-		}
+	srcs, dsts := Addresses(f)
+	if slices.ContainsFunc(srcs, func(s string) bool { return slices.Contains(a.Src, s) }) {
+		return true
 	}
-	return false
+	return !a.Background && slices.ContainsFunc(dsts, func(s string) bool { return slices.Contains(a.Dst, s) })
 }
 
-// Addresses lists every address a finding names: its two ends and the
-// address lists detectors put in details.
-func Addresses(f hunt.Finding) []string {
-	var out []string
-	for _, a := range []string{f.Src.Address, f.Dst.Address} {
-		if a != "" {
-			out = append(out, a)
-		}
+// Addresses lists the addresses a finding names on each side: its two
+// ends and the address lists detectors put in details.
+func Addresses(f hunt.Finding) (srcs, dsts []string) {
+	if f.Src.Address != "" {
+		srcs = append(srcs, f.Src.Address)
 	}
-	for _, k := range []string{"src_addresses", "dst_addresses", "hosts", "sources"} {
+	if f.Dst.Address != "" {
+		dsts = append(dsts, f.Dst.Address)
+	}
+	srcs = append(srcs, detailList(f, "src_addresses", "sources")...)
+	dsts = append(dsts, detailList(f, "dst_addresses", "hosts")...)
+	return srcs, dsts
+}
+
+func detailList(f hunt.Finding, keys ...string) []string {
+	var out []string
+	for _, k := range keys {
 		switch v := f.Details[k].(type) {
 		case []string:
 			out = append(out, v...)
