@@ -62,6 +62,8 @@ type Truth struct {
 	// Attacks are the injected attacks and the benign look-alikes beside
 	// them, for the hunt's evaluation (bench/hunt).
 	Attacks []Attack `json:"attacks"`
+	// Services is what each workload really serves and calls (services.go).
+	Services []Service `json:"services"`
 }
 
 // Attack is one injected attack, or a benign look-alike (Benign) that no
@@ -287,6 +289,7 @@ func (e *estate) truth(ts []*tally) *Truth {
 	}
 	t.Bytes = topTalkers(bytes, 20)
 	t.Instances = e.instances()
+	t.Services = e.services()
 	return t
 }
 
