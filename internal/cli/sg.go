@@ -23,12 +23,12 @@ type sgAuditFlags struct {
 
 func newSG(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "sg",
-		Short:   "Security groups: audit changes, unused groups and rules, exposure; recommend least-privilege rules",
+		Use:   "sg",
+		Short: "Security groups: audit changes, unused groups and rules, exposure; recommend least-privilege rules",
 		Example: `  flowtrail sg audit --lake ./case42
   flowtrail sg recommend --lake ./case42 --workload prod-web`,
-		Args:    cobra.NoArgs,
-		RunE:    func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newSGAudit(g), newSGRecommend(g))
 	return cmd
