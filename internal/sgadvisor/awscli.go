@@ -201,12 +201,16 @@ func isRuleID(s string) bool {
 	return true
 }
 
+// portText writes a port range: 443, 8000-8080, all; an ICMP type and
+// code as 8:-1.
 func portText(from, to int) string {
 	switch {
 	case from == -1:
 		return "all"
 	case from == to:
 		return fmt.Sprint(from)
+	case to < from:
+		return fmt.Sprintf("%d:%d", from, to)
 	}
 	return fmt.Sprintf("%d-%d", from, to)
 }

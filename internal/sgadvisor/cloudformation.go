@@ -56,7 +56,7 @@ func writeCloudFormation(w io.Writer, reps []*Report) error {
 			if perm.kept || peerKind(perm.Peer) == "" {
 				continue
 			}
-			name := names.numbered(cfnName(rep.Workload, perm.Direction, perm.Protocol, portLabel(perm.FromPort, perm.ToPort)), "No")
+			name := names.numbered(cfnName(rep.Workload, perm.Direction, perm.Protocol, strings.ReplaceAll(portLabel(perm.FromPort, perm.ToPort), "_", "to")), "No")
 			t.Resources[name] = cfnRule(param, perm)
 		}
 	}

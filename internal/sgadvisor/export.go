@@ -71,12 +71,19 @@ func cmpOr(a, b string) string {
 // description is what a rule says about itself in AWS: where it came
 // from.
 func description(r Rule) string {
-	d := fmt.Sprintf("flowtrail: %d conversations %s to %s, confidence %s", r.Conversations,
+	d := fmt.Sprintf("flowtrail: %d conversation%s %s to %s, confidence %s", r.Conversations, plural(r.Conversations),
 		r.FirstSeen.UTC().Format(time.RFC3339), r.LastSeen.UTC().Format(time.RFC3339), r.Confidence)
 	if len(r.PeerWorkloads) > 0 {
 		d += "; peers " + strings.Join(r.PeerWorkloads, ",")
 	}
 	return awsText(d, 255)
+}
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // AWS allows only a-z A-Z 0-9, spaces and ._-:/()#,@[]+=&;{}!$* in rule
