@@ -75,8 +75,10 @@ Formats:
   cloudformation  a JSON template of AWS::EC2::SecurityGroupIngress / Egress resources
                   for the rules to add, on a parameter holding the group
 
---all writes one report per workload: to standard output (JSON as an array), or with
---out DIR one file per workload, named after it.`,
+A report covers one VPC (group references do not reach beyond it): a workload in two
+regions has two. JSON is an object for one report and an array for several. --all
+writes one report per workload and VPC: to standard output, or with --out DIR one file
+each, named WORKLOAD-VPC.EXT.`,
 		Example: `  flowtrail sg recommend --lake ./case42 --workload prod-web
   flowtrail sg recommend --lake ./case42 --workload prod-web --since 30d --format json
   flowtrail sg recommend --lake ./case42 --instance i-0123456789abcdef0 --ioc threat_ips.csv
@@ -168,7 +170,8 @@ func runSGRecommend(cmd *cobra.Command, g *globals, f *sgRecommendFlags) error {
 	return writeReports(f.out, f.format, reps)
 }
 
-// writeReports writes one file per report, named after its workload.
+// writeReports writes one file per report, named after its workload and
+// VPC.
 func writeReports(dir, format string, reps []*sgadvisor.Report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create output directory %s: %w", dir, err)
@@ -176,6 +179,9 @@ func writeReports(dir, format string, reps []*sgadvisor.Report) error {
 	used := map[string]int{}
 	for _, rep := range reps {
 		name := fileName(rep.Workload)
+		if rep.VPC != "" {
+			name += "-" + fileName(rep.VPC)
+		}
 		if used[name]++; used[name] > 1 {
 			name = fmt.Sprintf("%s-%d", name, used[name])
 		}
