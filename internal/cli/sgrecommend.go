@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
+	"github.com/flowtrail/flowtrail/internal/hunt"
 	"github.com/flowtrail/flowtrail/internal/ioc"
 	"github.com/flowtrail/flowtrail/internal/sgadvisor"
 )
@@ -23,9 +25,12 @@ type sgRecommendFlags struct {
 	format                         string
 	out                            string
 	iocs                           []string
+	hunt                           bool
+	huntConfig                     string
 	internetPeers                  int
 	timeout                        time.Duration
 	memory                         string
+	indicators                     []ioc.Indicator
 }
 
 func newSGRecommend(g *globals) *cobra.Command {
@@ -51,8 +56,11 @@ How rules are derived:
     takes, else the side that talks the protocol with more peers;
   - TCP conversations admitted but never answered (scanners on a port nothing serves)
     support no rule: they are listed as exposure;
-  - traffic to or from addresses in --ioc lists supports no rule: it is listed under
-    not_recommended with the indicator;
+  - traffic to or from addresses in --ioc lists, and traffic that the hunt's findings
+    name (port-scan, brute-force, ioc, beaconing, exfiltration, crypto-mining,
+    outbound-dos, spam-bot; --hunt=false skips the hunt, --hunt-config takes its
+    allowlists and thresholds), supports no rule: it is listed under not_recommended
+    with the indicator or finding;
   - peers: more than --internet-peers internet addresses become 0.0.0.0/0 (::/0);
     a peer the inventory knows in the same VPC becomes its workload's security group;
     any other address joins the tightest covering CIDRs; adjacent ports with the same
@@ -99,6 +107,8 @@ each, named WORKLOAD-VPC.EXT.`,
 	fl.StringVar(&f.format, "format", "table", "output: "+strings.Join(sgadvisor.Formats, ", "))
 	fl.StringVar(&f.out, "out", "", "write one file per report into this directory instead of standard output")
 	fl.StringArrayVar(&f.iocs, "ioc", nil, "indicator list (text, CSV or STIX 2.1): traffic with these addresses supports no rule (repeat for several)")
+	fl.BoolVar(&f.hunt, "hunt", true, "run the hunt first: traffic its findings of attack (port-scan, brute-force, ioc, beaconing, exfiltration, …) name supports no rule")
+	fl.StringVar(&f.huntConfig, "hunt-config", "", "hunt.yaml for those detectors: allowlists, thresholds (as flowtrail hunt --config)")
 	fl.IntVar(&f.internetPeers, "internet-peers", sgadvisor.DefaultInternetPeers, "more internet addresses than this on one rule become 0.0.0.0/0 (::/0)")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Minute, "stop a query that runs longer")
 	fl.StringVar(&f.memory, "memory-limit", "4GB", "DuckDB memory limit")
@@ -145,9 +155,32 @@ func (f *sgRecommendFlags) options() (sgadvisor.Options, error) {
 			return sgadvisor.Options{}, err
 		}
 		slog.Info("indicators read", "distinct", set.Len(), "duplicates", set.Dups)
-		opts.Exclude = sgadvisor.FromIndicators(set.Indicators())
+		f.indicators = set.Indicators()
+		opts.Exclude = sgadvisor.FromIndicators(f.indicators)
 	}
 	return opts, nil
+}
+
+// huntExclusions runs the hunt over the same period and turns its
+// findings into exclusions.
+func (f *sgRecommendFlags) huntExclusions(ctx context.Context, e *engine.Engine, opts sgadvisor.Options) ([]sgadvisor.Exclusion, error) {
+	if !f.hunt {
+		return nil, nil
+	}
+	cfg := hunt.DefaultConfig()
+	if f.huntConfig != "" {
+		var err error
+		if cfg, err = hunt.LoadConfig(f.huntConfig); err != nil {
+			return nil, err
+		}
+	}
+	rep, err := hunt.Run(ctx, e, hunt.Options{Since: opts.Since, Until: opts.Until, Indicators: f.indicators, Config: cfg})
+	if err != nil {
+		return nil, fmt.Errorf("cannot hunt for traffic to exclude: %w", err)
+	}
+	xs := sgadvisor.FromFindings(rep.Findings)
+	slog.Info("hunt findings excluded", "findings", len(rep.Findings), "exclusions", len(xs))
+	return xs, nil
 }
 
 func runSGRecommend(cmd *cobra.Command, g *globals, f *sgRecommendFlags) error {
@@ -160,6 +193,11 @@ func runSGRecommend(cmd *cobra.Command, g *globals, f *sgRecommendFlags) error {
 		return err
 	}
 	defer e.Close()
+	xs, err := f.huntExclusions(cmd.Context(), e, opts)
+	if err != nil {
+		return err
+	}
+	opts.Exclude = append(opts.Exclude, xs...)
 	reps, err := sgadvisor.Run(cmd.Context(), e, opts)
 	if err != nil {
 		return err

@@ -2,10 +2,12 @@ package sgadvisor
 
 import (
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"slices"
 	"time"
 
+	"github.com/flowtrail/flowtrail/internal/hunt"
 	"github.com/flowtrail/flowtrail/internal/ioc"
 )
 
@@ -169,4 +171,31 @@ func hostPrefixes(addrs []string) ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
+}
+
+// MaliciousDetectors are the hunt detectors whose findings name an
+// attacker's or a compromised host's traffic. Left out: exposure (the
+// subject's own open doors; its unanswered probes are exposure here
+// too), lateral-movement and unusual-traffic (new or rare is not bad: a
+// fresh deployment is both), and threshold (the analyst's own rules,
+// which may count anything).
+var MaliciousDetectors = []string{"port-scan", "brute-force", "ioc", "beaconing", "exfiltration", "crypto-mining", "outbound-dos", "spam-bot"}
+
+// FromFindings turns the findings of MaliciousDetectors that name a
+// source address, Low severity or worse, into exclusions.
+func FromFindings(fs []hunt.Finding) []Exclusion {
+	var out []Exclusion
+	for _, f := range fs {
+		if !slices.Contains(MaliciousDetectors, f.Detector) || f.Severity < hunt.Low || f.Src.Address == "" {
+			continue
+		}
+		x, err := FindingExclusion(f.Detector, f.ID, []string{f.Src.Address}, []string{f.Dst.Address}, f.Ports, f.FirstSeen, f.LastSeen)
+		if err != nil {
+			slog.Warn("finding not excluded", "finding", f.ID, "err", err)
+			continue
+		}
+		x.Reason += ": " + f.Title
+		out = append(out, x)
+	}
+	return out
 }
