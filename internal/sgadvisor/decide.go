@@ -114,9 +114,9 @@ func (a *advice) judge(o obs) {
 		a.addSeen(o, true, "admitted but never answered: nothing listens there, or a host firewall drops it (scanners find such ports)")
 	case o.status == "unanswered":
 		a.addSeen(o, false, "never answered: the peer rejected it or nothing listens there")
-	case o.proto != 1 && o.proto != 58 && isEphemeral(o.port) && o.conf == "low":
+	case (o.proto == 6 || o.proto == 17) && o.port >= 1024 && o.conf == "low":
 		a.disc.ambiguous += o.conversations
-		a.addSeen(o, false, "no fixed service port: both ends look ephemeral and the port served few connections, so this may be a reply port")
+		a.addSeen(o, false, "no fixed service port: both ends are in the ephemeral or NAT ranges (1024-65535) and the port served few connections, so it may be a client's port")
 	default:
 		a.cands = append(a.cands, o)
 	}
@@ -171,17 +171,13 @@ func peerEntity(o obs) string {
 	return o.remote.String()
 }
 
-// isEphemeral says whether a port lies in the Linux (32768–60999) or
-// Windows (49152–65535) ephemeral ranges, where clients' ports are drawn.
-func isEphemeral(p int) bool { return p >= 32768 }
-
 func (a *advice) discounted() []Discount {
 	return []Discount{
 		{What: "replies", Why: "security groups are stateful: only the side that starts a conversation needs a rule, so replies were folded into their conversations"},
 		{What: "rejected", Conversations: a.disc.rejected, Why: "the interface rejected them: no rule allowed them, and none is recommended"},
 		{What: "link-local", Conversations: a.disc.linkLocal, Why: "instance metadata, time sync and DNS at 169.254.0.0/16 and fe80::/10 never pass a security group"},
 		{What: "amazon-dns", Conversations: a.disc.dns, Why: "the Amazon-provided resolver (the VPC's base address + 2, fd00:ec2::253) is not filtered by security groups"},
-		{What: "ephemeral", Conversations: a.disc.ambiguous, Why: "neither end showed a fixed service port: listed under not_recommended rather than opening an ephemeral port"},
+		{What: "ambiguous-ports", Conversations: a.disc.ambiguous, Why: "neither end showed a fixed service port and both were in the ephemeral or NAT ranges: listed under not_recommended rather than opening what may be a client's port"},
 	}
 }
 

@@ -28,6 +28,9 @@ func Write(w io.Writer, format string, reps []*Report) error {
 		if len(reps) == 1 {
 			return enc.Encode(reps[0])
 		}
+		if reps == nil {
+			reps = []*Report{}
+		}
 		return enc.Encode(reps)
 	case "table":
 		return writeTables(w, reps)
