@@ -23,13 +23,14 @@ type sgAuditFlags struct {
 
 func newSG(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "sg",
-		Short:   "Security groups: audit changes, unused groups and rules, exposure",
-		Example: `  flowtrail sg audit --lake ./case42`,
-		Args:    cobra.NoArgs,
-		RunE:    func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		Use:   "sg",
+		Short: "Security groups: audit changes, unused groups and rules, exposure; recommend least-privilege rules",
+		Example: `  flowtrail sg audit --lake ./case42
+  flowtrail sg recommend --lake ./case42 --workload prod-web`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newSGAudit(g))
+	cmd.AddCommand(newSGAudit(g), newSGRecommend(g))
 	return cmd
 }
 

@@ -66,6 +66,8 @@ type Truth struct {
 	// Indicators is the indicator list, relative to the output directory,
 	// that the ioc attacks match: run the hunt with --ioc on it.
 	Indicators string `json:"indicators,omitempty"`
+	// Services is what each workload really serves and calls (services.go).
+	Services []Service `json:"services"`
 }
 
 // Attack is one injected attack, or a benign look-alike (Benign) that no
@@ -304,6 +306,7 @@ func (e *estate) truth(ts []*tally) *Truth {
 	t.Bytes = topTalkers(bytes, 20)
 	t.Instances = e.instances()
 	t.Attacks = e.attacks(ts)
+	t.Services = e.services()
 	return t
 }
 

@@ -121,3 +121,13 @@ func flagUnusualActors(cs []Change) {
 
 // IsPublicRange says whether a CIDR reaches beyond private address space.
 func IsPublicRange(cidr string) bool { return isPublic(cidr) }
+
+// IsPublicAddr says whether an address lies outside private, shared
+// (100.64.0.0/10), loopback and link-local space: an internet peer.
+func IsPublicAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	if !a.IsValid() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() || a.IsMulticast() {
+		return false
+	}
+	return !privateCovers(netip.PrefixFrom(a, a.BitLen()))
+}

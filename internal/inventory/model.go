@@ -107,6 +107,22 @@ func (r Rule) ProtocolNumber() int {
 	return n
 }
 
+// Admits says whether the rule lets a protocol (as flow logs number it)
+// through to a port; port is ignored for protocols without ports. The
+// peer is not judged here.
+func (r Rule) Admits(proto, port int) bool {
+	pn := r.ProtocolNumber()
+	switch {
+	case pn == -1:
+		return true
+	case pn != proto:
+		return false
+	case (pn != 6 && pn != 17) || r.FromPort == -1:
+		return true
+	}
+	return port >= r.FromPort && port <= r.ToPort
+}
+
 // Peer renders what the rule admits: a range, a group or a prefix list.
 func (r Rule) Peer() string {
 	switch {

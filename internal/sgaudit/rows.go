@@ -72,8 +72,7 @@ func admitting(inv *inventory.Inventory, groups []string, proto, port int, at ti
 		if r.Egress || !slices.Contains(groups, r.GroupID) || r.CIDR == "" || (!r.From.IsZero() && r.From.After(at)) || (!r.To.IsZero() && !r.To.After(at)) {
 			continue
 		}
-		pn := r.ProtocolNumber()
-		if pn != -1 && (pn != proto || (r.FromPort != -1 && (port < r.FromPort || port > r.ToPort))) {
+		if !r.Admits(proto, port) {
 			continue
 		}
 		if !inventory.IsPublicRange(r.CIDR) {
@@ -105,28 +104,10 @@ func discountsOf(ctx context.Context, e *engine.Engine, w Window, rep *Report) e
 	return nil
 }
 
-func s(v any) string {
-	if x, ok := v.(string); ok {
-		return x
-	}
-	return ""
-}
-
-func n(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	}
-	return 0
-}
-
-func t(v any) time.Time {
-	if x, ok := v.(time.Time); ok {
-		return x.UTC()
-	}
-	return time.Time{}
-}
+// Short names for the engine's typed readers, as the rows above read
+// many columns.
+var (
+	s = engine.AsString
+	n = engine.AsInt
+	t = engine.AsTime
+)

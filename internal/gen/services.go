@@ -1,0 +1,56 @@
+package gen
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Service is one kind of conversation in the estate's traffic model: who
+// calls whom, on which protocol and port, and whether the server's
+// security group lets it in and the server answers. It is the ground
+// truth of what each workload really serves and calls, against which the
+// security-group advisor is checked.
+type Service struct {
+	Client     string `json:"client"`     // a workload's Name tag, or a pool outside the estate: clients, office, monitors, scanners
+	Server     string `json:"server"`     // a workload's Name tag, vpc-endpoint, vpc-resolver, or a pool on the internet: websites, aws, payment-provider, ntp
+	Protocol   int    `json:"protocol"`   // IANA number; 0 on scans, which draw it per conversation
+	Port       int    `json:"port"`       // 0 for ICMP and on scans
+	IPv6       bool   `json:"ipv6"`       // carried over IPv6
+	Internet   bool   `json:"internet"`   // the client or the server is outside the estate
+	CrossVPC   bool   `json:"cross_vpc"`  // through the transit gateway
+	Rejected   bool   `json:"rejected"`   // the server's security group drops it
+	Unanswered bool   `json:"unanswered"` // accepted, but nothing answers
+	Scan       bool   `json:"scan"`       // a scanner probing ports
+}
+
+// services lists the estate's edges as services, without duplicates.
+func (e *estate) services() []Service {
+	var out []Service
+	for _, ed := range e.edges {
+		s := Service{Client: e.peerName(ed.cli), Server: e.peerName(ed.srv), Protocol: ed.tr.proto, Port: ed.tr.port,
+			IPv6: ed.v6, Internet: ed.cli.kind == peerPool || ed.srv.kind == peerPool, CrossVPC: ed.path == pathTGW,
+			Rejected: ed.reject, Unanswered: ed.unanswered, Scan: ed.tr.scan}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b Service) int {
+		return cmp.Or(cmp.Compare(a.Server, b.Server), cmp.Compare(a.Client, b.Client), cmp.Compare(a.Protocol, b.Protocol), cmp.Compare(a.Port, b.Port))
+	})
+	return out
+}
+
+func (e *estate) peerName(p peer) string {
+	switch p.kind {
+	case peerWorkload:
+		return p.wl.name
+	case peerIface:
+		return "vpc-endpoint"
+	case peerAddr:
+		return "vpc-resolver"
+	}
+	names := map[*pool]string{e.pools.clients4: "clients", e.pools.clients6: "clients", e.pools.scanners: "scanners",
+		e.pools.office: "office", e.pools.monitors: "monitors", e.pools.web: "websites", e.pools.aws: "aws",
+		e.pools.payment: "payment-provider", e.pools.ntp: "ntp"}
+	return names[p.pool]
+}
