@@ -3,6 +3,7 @@ package hunt
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 
@@ -33,6 +34,11 @@ const beaconTable = "hunt_beacon"
 // whose intervals score about 0.57.
 const minTimingScore = 0.7
 
+// dedupe is how close two records' starts must be to be one check-in.
+// Flow logs aggregate over a minute at least, so a beacon faster than
+// that cannot be told apart by start times anyway.
+const dedupe = 5
+
 const beaconCandidatesSQL = `WITH prev AS (
   SELECT resp, count(DISTINCT ini_wl) AS n FROM hunt_pairs WHERE in_win AND ini_private GROUP BY resp
 )
@@ -42,15 +48,18 @@ FROM hunt_pairs p JOIN prev USING (resp)
 WHERE in_win AND ini_private AND NOT resp_private AND NOT resp_trusted AND accepted AND protocol IN (6, 17)
   AND port BETWEEN 1 AND 32767 AND prev.n <= $2
 GROUP BY ini_wl, resp, port, protocol
-HAVING sum(sessions) >= $1 AND count(DISTINCT hr) >= 3`
+HAVING (sum(sessions) >= $1 OR sum(records) >= 2 * $1) AND count(DISTINCT hr) >= 3`
 
-// beaconTimesSQL lists each candidate's connections: one per client port
-// per ten minutes (the two ends of a connection log it with nearly the
-// same start), with the bytes the client sent.
-const beaconTimesSQL = `SELECT c.key, min(f.start) AS t, sum(coalesce(f.bytes, 0)) AS b
+// beaconTimesSQL lists each candidate's check-ins: for TCP one per
+// connection (client port) — a long-lived session logged every minute is
+// one check-in, not sixty — and for UDP one per record and client port. The two ends
+// of a connection (or a NAT gateway's leg) log it with nearly the same
+// start; series merges those (dedupe). A client that always uses one
+// source port (NTP, some DNS) still gives one record per check-in.
+const beaconTimesSQL = `SELECT c.key, min(f.start) AS t, max(coalesce(f.bytes, 0)) AS b
 FROM flows f JOIN ` + beaconTable + ` c ON f.srcaddr = c.ini AND f.dstaddr = c.resp AND f.dstport = c.port AND f.protocol = c.proto
 WHERE f.start >= $1 AND f.start < $2
-GROUP BY c.key, f.srcaddr, f.srcport, f.start // 600
+GROUP BY c.key, f.srcaddr, f.srcport, CASE WHEN f.protocol = 6 THEN 0 ELSE f.start END
 ORDER BY c.key, t`
 
 func beaconing(ctx context.Context, r *run) ([]Finding, error) {
@@ -85,7 +94,11 @@ func beaconing(ctx context.Context, r *run) ([]Finding, error) {
 			s = &beaconSeries{}
 			series[k] = s
 		}
-		s.times = append(s.times, asInt(row[1]))
+		t := asInt(row[1])
+		if n := len(s.times); n > 0 && t-s.times[n-1] < dedupe {
+			continue // the same check-in, logged at another interface
+		}
+		s.times = append(s.times, t)
 		s.sizes = append(s.sizes, asInt(row[2]))
 	}
 	var out []Finding
@@ -95,6 +108,9 @@ func beaconing(ctx context.Context, r *run) ([]Finding, error) {
 			continue
 		}
 		sc := s.score(r.span())
+		slog.Debug("beacon candidate", "workload", asStr(c[0]), "dst", asStr(c[1]), "port", asInt(c[2]), "checkins", len(s.times),
+			"score", round2(sc.total), "interval_skew", round2(sc.tsSkew), "interval_mad", round2(sc.tsMAD), "span", round2(sc.coverage),
+			"size_skew", round2(sc.dsSkew), "size_mad", round2(sc.dsMAD))
 		if sc.total < p.MinScore || (sc.tsSkew+sc.tsMAD)/2 < minTimingScore {
 			continue
 		}
@@ -149,8 +165,11 @@ func regularity(xs []float64) (skewScore, madScore, median float64) {
 	v := slices.Clone(xs)
 	slices.Sort(v)
 	q1, q2, q3 := quantile(v, 0.25), quantile(v, 0.5), quantile(v, 0.75)
+	// An interquartile range within the data's resolution — flow-log
+	// times are whole seconds, so intervals of 175 and 176 s — says the
+	// series is regular; Bowley's ratio over it would say ±1.
 	skew := 0.0
-	if q3 != q1 && q3-q1 > 0 {
+	if q3-q1 > math.Max(2, 0.02*q2) {
 		skew = (q1 + q3 - 2*q2) / (q3 - q1)
 	}
 	dev := make([]float64, len(v))

@@ -10,13 +10,15 @@ var exfilDetector = &Detector{
 	Name: "exfiltration", MITRE: "T1041", MITREName: "Exfiltration Over C2 Channel",
 	Finds: `An internal host sending a public destination far more than it — and its workload's other
 instances — sent to the internet in any hour of the baseline, to a destination the workload
-never sent to in the baseline: including hosts that never talked to the internet at all and
+never sent to in the baseline and that fewer than three workloads use (a destination many
+workloads send to is a shared service, such as an S3 endpoint): including hosts that never talked to the internet at all and
 suddenly send megabytes or gigabytes. The data ratio (out : back) is reported; exfiltration is
 lopsided. GuardDuty's unusual outbound volume (Behavior:EC2/TrafficVolumeUnusual) is this test.`,
 	Thresholds: `detectors.exfiltration.min_bytes (25 MiB) to one destination after the baseline; baseline_factor (10)
 × the larger of the host's and its workload's busiest baseline hour to the internet.`,
 	BlindSpots: `Slow exfiltration below the factor in every hour; exfiltration to a destination already used
-in the baseline (a cloud storage provider the workload uses); through an AWS service (S3, a
+in the baseline, or shared by three or more workloads (a cloud storage endpoint — an attacker's
+own bucket in the same service looks the same); through an AWS service (S3, a
 VPC endpoint) that flow logs show as private traffic; when bytes are not logged.`,
 	needsBytes: true, needsBaseline: true,
 	run: exfiltration,
@@ -36,10 +38,11 @@ const exfilSQL = `WITH n AS (
   SELECT ini, ini_wl, hr, sum(bytes_out) AS b FROM hunt_pairs WHERE in_base AND ini_private AND NOT resp_private GROUP BY ALL
 ), hb AS (SELECT ini, max(b) AS peak FROM hosts GROUP BY ini),
    wb AS (SELECT ini_wl AS wl, max(b) AS peak FROM hosts GROUP BY ini_wl),
-   seen AS (SELECT DISTINCT ini_wl AS wl, resp FROM hunt_pairs WHERE in_base)
+   seen AS (SELECT DISTINCT ini_wl AS wl, resp FROM hunt_pairs WHERE in_base),
+   shared AS (SELECT resp FROM hunt_pairs WHERE in_win AND ini_private GROUP BY resp HAVING count(DISTINCT ini_wl) >= 3)
 SELECT n.ini, n.wl, n.resp, n.b, n.bb, n.p, n.recs, n.fs, n.ls, n.ports, n.proto, nh.peak,
   coalesce(hb.peak, 0), coalesce(wb.peak, 0)
-FROM n JOIN nh USING (ini, resp) LEFT JOIN hb USING (ini) LEFT JOIN wb USING (wl) ANTI JOIN seen USING (wl, resp)
+FROM n JOIN nh USING (ini, resp) LEFT JOIN hb USING (ini) LEFT JOIN wb USING (wl) ANTI JOIN seen USING (wl, resp) ANTI JOIN shared USING (resp)
 WHERE nh.peak >= $2 * greatest(coalesce(hb.peak, 0), coalesce(wb.peak, 0))`
 
 func exfiltration(ctx context.Context, r *run) ([]Finding, error) {

@@ -60,6 +60,15 @@ func near(a, b *Finding) bool {
 	return false
 }
 
+// sameTraffic says whether two findings may be about the same traffic:
+// they share a port, or one names no ports.
+func sameTraffic(a, b *Finding) bool {
+	if len(a.Ports) == 0 || len(b.Ports) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(a.Ports, func(p int) bool { return slices.Contains(b.Ports, p) })
+}
+
 // sameTarget says whether two findings are about one destination at
 // about the same time: the same traffic seen from a NAT gateway's side.
 func sameTarget(a, b *Finding) bool {
@@ -87,7 +96,7 @@ func fold(fs []Finding) []Finding {
 			continue
 		}
 		for j := range fs {
-			if !generic[fs[j].Detector] && (near(&fs[i], &fs[j]) || sameTarget(&fs[i], &fs[j])) {
+			if !generic[fs[j].Detector] && sameTraffic(&fs[i], &fs[j]) && (near(&fs[i], &fs[j]) || sameTarget(&fs[i], &fs[j])) {
 				fs[j].Related = append(fs[j].Related, fs[i].ID)
 				fs[i].Detector = "" // folded
 				break

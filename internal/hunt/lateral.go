@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -19,7 +20,10 @@ var lateralDetector = &Detector{
     different VPCs (through a Transit Gateway or peering);
   - on-premises sources: transit gateway records whose source attachment is not a VPC (VPN,
     Direct Connect) reaching a cloud address they never reached in the baseline.
-Workloads are compared by name, so replacing instances makes no new edges.`,
+Workloads are compared by name, so replacing instances makes no new edges. A new edge the
+security groups admitted and the service answered, inside one VPC, is informational (low on
+interactive ports): the groups were built to allow it. Attempts the groups rejected, and new
+paths across VPCs or accounts, are not.`,
 	Thresholds: `detectors.lateral-movement.min_fanout (6) internal admin-port peers in an hour; baseline (7d before --since,
 else the first half of the data).`,
 	BlindSpots: `Edges that already existed in the baseline (an attacker reusing a path admins use); a jump
@@ -146,8 +150,17 @@ func newEdges(ctx context.Context, r *run) ([]Finding, error) {
 		if isAdmin(r.cfg.AdminPort, port) {
 			sev = High
 		}
-		if !ok {
-			sev, outcome = sev-1, "never answered or rejected"
+		switch {
+		case !ok:
+			outcome = "never answered or rejected"
+		case !cross:
+			// The security groups admit it and the service answered: a
+			// permitted path that the short baseline had not seen yet is
+			// weak evidence on its own.
+			sev = Info
+			if slices.Contains(interactivePorts, port) {
+				sev = Low
+			}
 		}
 		if cross {
 			where = fmt.Sprintf(" across VPCs (%s → %s)", asStr(row[13]), asStr(row[14]))
