@@ -69,6 +69,29 @@ func sameTraffic(a, b *Finding) bool {
 	return slices.ContainsFunc(a.Ports, func(p int) bool { return slices.Contains(b.Ports, p) })
 }
 
+// sharedDestination says whether two findings name a destination in
+// common; one that names none (a sweep, a spam run) may be about anyone.
+func sharedDestination(a, b *Finding) bool {
+	da, db := destinations(a), destinations(b)
+	if len(da) == 0 || len(db) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(da, func(x string) bool { return slices.Contains(db, x) })
+}
+
+func destinations(f *Finding) []string {
+	var out []string
+	if f.Dst.Address != "" {
+		out = append(out, f.Dst.Address)
+	}
+	for _, k := range []string{"dst_addresses", "hosts"} {
+		if l, ok := f.Details[k].([]string); ok {
+			out = append(out, l...)
+		}
+	}
+	return out
+}
+
 // sameTarget says whether two findings are about one destination at
 // about the same time: the same traffic seen from a NAT gateway's side.
 func sameTarget(a, b *Finding) bool {
@@ -96,7 +119,8 @@ func fold(fs []Finding) []Finding {
 			continue
 		}
 		for j := range fs {
-			if !generic[fs[j].Detector] && sameTraffic(&fs[i], &fs[j]) && (near(&fs[i], &fs[j]) || sameTarget(&fs[i], &fs[j])) {
+			if !generic[fs[j].Detector] && sameTraffic(&fs[i], &fs[j]) && (near(&fs[i], &fs[j]) || sameTarget(&fs[i], &fs[j])) &&
+				sharedDestination(&fs[i], &fs[j]) {
 				fs[j].Related = append(fs[j].Related, fs[i].ID)
 				fs[i].Detector = "" // folded
 				break
