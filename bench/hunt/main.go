@@ -141,8 +141,8 @@ func evaluate(ctx context.Context, dir string, seed int64, scale float64, hours 
 func options(dir string, truth *gen.Truth) (hunt.Options, error) {
 	opt := hunt.Options{Config: hunt.DefaultConfig()}
 	for _, a := range truth.Attacks {
-		if a.Benign && strings.Contains(a.Notes, "allowlist") {
-			opt.Config.Allowlist = append(opt.Config.Allowlist, hunt.Allow{Name: a.Kind, CIDRs: a.Src})
+		if len(a.Allowlist) > 0 {
+			opt.Config.Allowlist = append(opt.Config.Allowlist, hunt.Allow{Name: a.Kind, CIDRs: a.Allowlist})
 		}
 	}
 	var err error

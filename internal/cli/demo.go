@@ -17,11 +17,14 @@ func newDemo(g *globals) *cobra.Command {
 	f := &demoFlags{}
 	cmd := &cobra.Command{
 		Use:   "demo [--lake DIR]",
-		Short: "Generate a synthetic estate, ingest it and print an investigation summary",
+		Short: "Generate an estate with attacks, ingest it, hunt and audit, and print an incident summary",
 		Long: `Generates a three-account estate with churning workloads, a transit gateway,
-CloudTrail and rejected noise; ingests it into the lake; and prints top
-talkers, rejected sources, admin ports reached from outside, and the next
-commands to try.`,
+CloudTrail, rejected noise, injected attacks of every kind the hunt looks for
+and benign look-alikes; ingests it into the lake; runs the hunt (with the
+estate's indicator list and a hunt.yaml allowlisting its own scanner and
+office) and the security-group audit; and prints the most severe findings, top
+talkers, rejected sources, admin ports reached from outside, unused rules, and
+the next commands to try.`,
 		Example: `  flowtrail demo
   flowtrail demo --lake /tmp/demo-lake --scale 5`,
 		Args: cobra.NoArgs,

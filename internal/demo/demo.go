@@ -7,14 +7,19 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
 	"github.com/flowtrail/flowtrail/internal/gen"
+	"github.com/flowtrail/flowtrail/internal/hunt"
 	"github.com/flowtrail/flowtrail/internal/ingest"
+	"github.com/flowtrail/flowtrail/internal/ioc"
 	"github.com/flowtrail/flowtrail/internal/named"
 	"github.com/flowtrail/flowtrail/internal/render"
+	"github.com/flowtrail/flowtrail/internal/sgaudit"
 	"github.com/flowtrail/flowtrail/internal/source"
 )
 
@@ -46,11 +51,101 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer e.Close()
+	huntConfig, err := writeHuntConfig(cfg.Estate, truth)
+	if err != nil {
+		return err
+	}
+	if err := huntSummary(ctx, e, cfg.Out, cfg.Estate, truth, huntConfig); err != nil {
+		return err
+	}
 	if err := summarise(ctx, e, cfg.Out); err != nil {
 		return err
 	}
-	fmt.Fprintf(cfg.Out, "\nDone in %.0fs. Next:\n%s", time.Since(start).Seconds(), nextSteps(cfg.Lake))
+	if err := auditSummary(ctx, e, cfg.Out); err != nil {
+		return err
+	}
+	fmt.Fprintf(cfg.Out, "\nDone in %.0fs. Next:\n%s", time.Since(start).Seconds(), nextSteps(cfg.Lake, cfg.Estate, huntConfig))
 	return nil
+}
+
+// maxFindings is how many findings the summary lists.
+const maxFindings = 15
+
+// writeHuntConfig writes the hunt config a team would keep for this
+// estate — its own scanner and the office allowlisted — beside the logs.
+func writeHuntConfig(estate string, truth *gen.Truth) (string, error) {
+	var b strings.Builder
+	b.WriteString("# The estate's own known-good sources; see flowtrail hunt --help.\nallowlist:\n")
+	for _, a := range truth.Attacks {
+		if len(a.Allowlist) > 0 {
+			fmt.Fprintf(&b, "  - name: %s\n    cidrs: [%s]\n", a.Kind, strings.Join(a.Allowlist, ", "))
+		}
+	}
+	path := filepath.Join(estate, "hunt.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return "", fmt.Errorf("cannot write the demo's hunt config: %w", err)
+	}
+	return path, nil
+}
+
+// huntSummary runs every detector with the estate's indicator list and
+// prints the most severe findings.
+func huntSummary(ctx context.Context, e *engine.Engine, out io.Writer, estate string, truth *gen.Truth, configPath string) error {
+	conf, err := hunt.LoadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	opt := hunt.Options{Config: conf}
+	if truth.Indicators != "" {
+		set, err := ioc.ReadFiles([]string{filepath.Join(estate, truth.Indicators)})
+		if err != nil {
+			return err
+		}
+		opt.Indicators = set.Indicators()
+	}
+	rep, err := hunt.Run(ctx, e, opt)
+	if err != nil {
+		return err
+	}
+	counts := map[hunt.Severity]int{}
+	for _, f := range rep.Findings {
+		counts[f.Severity]++
+	}
+	fmt.Fprintf(out, "Hunt: %d findings (%d critical, %d high, %d medium, %d low, %d info); the %d most severe:\n", len(rep.Findings),
+		counts[hunt.Critical], counts[hunt.High], counts[hunt.Medium], counts[hunt.Low], counts[hunt.Info], min(maxFindings, len(rep.Findings)))
+	rows := hunt.TableRows(rep.Findings[:min(maxFindings, len(rep.Findings))])
+	cols := []string{"severity", "detector", "first_seen", "src", "dst", "title"}
+	short := make([][]any, len(rows))
+	for i, r := range rows {
+		short[i] = []any{r[0], r[1], r[2], r[4], r[5], r[7]}
+	}
+	if err := render.Rows(out, "table", cols, short); err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	return nil
+}
+
+// auditSummary prints what the security-group audit found unused and
+// the changes it flagged.
+func auditSummary(ctx context.Context, e *engine.Engine, out io.Writer) error {
+	rep, err := sgaudit.Run(ctx, e, sgaudit.Window{})
+	if err != nil {
+		return err
+	}
+	flagged := 0
+	for _, c := range rep.Changes {
+		if len(c.Flags) > 0 {
+			flagged++
+		}
+	}
+	fmt.Fprintf(out, "Security groups: %d changes (%d flagged), %d groups nothing held, %d ingress rules nothing used\n",
+		len(rep.Changes), flagged, len(rep.UnusedGroups), len(rep.UnusedRules))
+	var rows [][]any
+	for _, r := range rep.UnusedRules[:min(8, len(rep.UnusedRules))] {
+		rows = append(rows, []any{r.GroupID, r.GroupName, r.Protocol, fmt.Sprintf("%d-%d", r.FromPort, r.ToPort), r.Source, r.Reason})
+	}
+	return render.Rows(out, "table", []string{"group", "name", "protocol", "ports", "source", "reason"}, rows)
 }
 
 // section is one table of the summary.
@@ -100,11 +195,14 @@ const recordsVsConversations = `SELECT (SELECT count(*) FROM flows WHERE log_sta
   count(*) FILTER (WHERE initiator_basis = 'tcp-flags') AS initiator_from_tcp_flags, count(*) FILTER (WHERE action <> 'ACCEPT') AS rejected
 FROM conversations`
 
-func nextSteps(lake string) string {
-	return fmt.Sprintf(`  flowtrail query --lake %[1]s            (an SQL prompt on a terminal; views: flows, tgw_flows, cloudtrail, rejects, conversations, vpcflow)
+func nextSteps(lake, estate, huntConfig string) string {
+	return fmt.Sprintf(`  flowtrail hunt --lake %[1]s --config %[3]s --ioc %[2]s/indicators.txt --format json
+  flowtrail hunt --list                  (what each detector looks for, its thresholds and blind spots)
+  flowtrail sg audit --lake %[1]s
+  flowtrail sg recommend --lake %[1]s --all
+  flowtrail query --lake %[1]s            (an SQL prompt on a terminal; views: flows, tgw_flows, cloudtrail, rejects, conversations, vpcflow, flows_enriched)
   flowtrail query --lake %[1]s --list     (AWS's named Athena queries and the playbook's investigations)
-  flowtrail query --lake %[1]s --named VpcFlowLogsSshRdpTraffic
   flowtrail ip --lake %[1]s 10.10.10.5
   flowtrail query --lake %[1]s "SELECT * FROM rejects"
-`, lake)
+`, lake, estate, huntConfig)
 }

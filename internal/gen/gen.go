@@ -90,6 +90,9 @@ type Attack struct {
 	// injected, and the same at every Scale.
 	Background bool   `json:"background,omitempty"`
 	Notes      string `json:"notes,omitempty"` // the parameters drawn: rate, jitter, size
+	// Allowlist is what a team would put in the hunt config's allowlist
+	// for this look-alike (its own scanner, the office range).
+	Allowlist []string `json:"allowlist,omitempty"`
 }
 
 // Planted is what the generator hid for the security-group audit: groups

@@ -201,6 +201,7 @@ func (e *estate) planVulnScanner(l *layout) {
 		}
 	}
 	pl.p.manyDst = true
+	pl.p.truth.Allowlist = []string{scanner + "/32"}
 	pl.note("the company's scanner %s (allowlist %s/32 in the hunt config) tries %d ports (%s order) on %d public instances at %.0f probes/s from %s",
 		scanner, scanner, n, mode, len(hosts), rate, rfc3339(t0))
 	pl.commit(false)
@@ -226,6 +227,9 @@ func (e *estate) planBackground(l *layout) {
 		pl := e.planner(b.detector, b.kind, true)
 		pl.p.truth.Background = true
 		pl.p.manyDst = b.manyDst
+		if b.kind == "office-ssh-to-bastion" {
+			pl.p.truth.Allowlist = []string{adminCIDR}
+		}
 		for _, ed := range e.edges {
 			if b.match(ed) {
 				ed.plan = pl.p.idx + 1
