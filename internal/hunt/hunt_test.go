@@ -83,6 +83,23 @@ func TestRun_OrderAndGrouping(t *testing.T) {
 	}
 }
 
+// TestRun_AllowlistSuppressesAndCounts: our own scanner, allowlisted for
+// port-scan, is left out and counted; another scanner is not.
+func TestRun_AllowlistSuppressesAndCounts(t *testing.T) {
+	cfg := mustConfig(t, "allowlist:\n  - {name: our-scanner, cidrs: [198.51.100.0/28], detectors: [port-scan]}\n")
+	s := newScenario(t)
+	for p := 1; p <= 50; p++ {
+		s.add(conn{at: at(1, 0, p), src: "198.51.100.7", dst: "10.0.1.10", dport: p, out: vol{1, 44}, reject: true})
+		s.add(conn{at: at(1, 0, p), src: "198.51.100.17", dst: "10.0.1.10", dport: p, out: vol{1, 44}, reject: true})
+	}
+	rep := s.hunt(Options{Detectors: []string{"port-scan"}, Config: cfg})
+	expectNone(t, rep, "port-scan", "198.51.100.7")
+	expectOne(t, rep, "port-scan", "198.51.100.17", want{severity: Low, src: "198.51.100.17", dst: "10.0.1.10", title: "Vertical port scan"})
+	if rep.Suppressed["our-scanner"] != 1 || len(rep.Suppressed) != 1 {
+		t.Errorf("suppressed %v, want our-scanner: 1", rep.Suppressed)
+	}
+}
+
 // TestRun_FindingJSON: a finding has the keys the issue names.
 func TestRun_FindingJSON(t *testing.T) {
 	s := newScenario(t)

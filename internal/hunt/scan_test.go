@@ -27,6 +27,16 @@ func TestPortScan_Positive(t *testing.T) {
 				}
 			}},
 	}, {
+		name: "vertical from the internet in default-format logs: no tcp-flags, rejections still count",
+		story: func(s *scenario) {
+			s.v2 = true
+			for p := 1; p <= 50; p++ {
+				s.add(conn{at: at(1, 0, p), src: "203.0.113.51", dst: "10.0.1.10", dport: 1000 + p, out: vol{1, 44}, reject: true})
+			}
+		},
+		addr: "203.0.113.51",
+		want: want{severity: Low, src: "203.0.113.51", dst: "10.0.1.10", title: "Vertical port scan from the internet: 203.0.113.51"},
+	}, {
 		name: "horizontal inside: port 445 on 40 hosts, SYNs never answered",
 		story: func(s *scenario) {
 			for h := 1; h <= 40; h++ {
