@@ -38,6 +38,15 @@ func TestBruteForce_Positive(t *testing.T) {
 				}
 			}},
 	}, {
+		name: "guessing the security group rejected, 300 tries in an hour: intent, at low severity",
+		story: func(s *scenario) {
+			for i := range 300 {
+				s.add(conn{at: at(5, 0, 12*i), src: "198.51.100.67", dst: "10.0.1.11", dport: 22, out: vol{1, 60}, reject: true})
+			}
+		},
+		addr: "198.51.100.67",
+		want: want{severity: Low, src: "198.51.100.67", dst: "10.0.1.11", ports: []int{22}, title: "Blocked SSH brute force from the internet: 198.51.100.67 against 10.0.1.11"},
+	}, {
 		name: "MySQL guessing that starts after a baseline of normal use",
 		story: func(s *scenario) {
 			s.background(24)
@@ -81,12 +90,20 @@ func TestBruteForce_Negative(t *testing.T) {
 		},
 		addr: "10.0.0.8",
 	}, {
-		name: "guessing the security group rejected: it never reached a login prompt",
+		name: "an application retrying a blocked database connection every minute",
 		story: func(s *scenario) {
-			for i := range 300 {
-				s.add(conn{at: at(5, 0, 12*i), src: "198.51.100.67", dst: "10.0.1.11", dport: 22, out: vol{1, 60}, reject: true})
+			every(at(0, 0, 0), at(6, 0, 0), time.Minute, func(tm time.Time) {
+				s.add(conn{at: tm, src: "10.0.0.11", dst: "10.0.8.30", dport: 5432, out: vol{1, 60}, reject: true})
+			})
+		},
+		addr: "10.0.0.11",
+	}, {
+		name: "one try on SSH at each of 60 hosts: a sweep, not guessing",
+		story: func(s *scenario) {
+			for h := 1; h <= 60; h++ {
+				s.add(conn{at: at(2, 0, 20*h), src: "10.0.0.12", dst: fmt.Sprintf("10.0.8.%d", h), dport: 22, out: vol{12, 2000}, back: vol{10, 3000}})
 			}
 		},
-		addr: "198.51.100.67",
+		addr: "10.0.0.12",
 	}})
 }

@@ -19,8 +19,8 @@ func TestRun_BaselineWindow(t *testing.T) {
 		opt      Options
 		from, to time.Time
 	}{
-		// 47 hours and a second of records: a third is 15h40m, cut to 15h.
-		{"no --since: the first third of the data, whole hours", Options{}, at(0, 0, 0), at(15, 0, 0)},
+		// 47 hours and a second of records: half is 23h30m, cut to 23h.
+		{"no --since: the first half of the data, whole hours", Options{}, at(0, 0, 0), at(23, 0, 0)},
 		{"--since: the 7 days before it", Options{Since: at(30, 0, 0)}, at(30, 0, 0).Add(-7 * 24 * time.Hour), at(30, 0, 0)},
 		{"--since and a 1-day baseline", Options{Since: at(30, 0, 0), Config: mustConfig(t, "baseline: 1d")}, at(6, 0, 0), at(30, 0, 0)},
 	} {

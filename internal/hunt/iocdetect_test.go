@@ -44,9 +44,9 @@ func TestIOC_Positive(t *testing.T) {
 		want: want{severity: High, src: "10.0.1.5", dst: "203.0.113.9", ports: []int{443, 8443}, title: "10.0.1.5 contacted indicator 203.0.113.9",
 			check: func(t *testing.T, f Finding) {
 				// Two connections, logged at the instance's interface
-				// only: the two requests are the OUTBOUND records.
-				if f.Records != 2 || f.Details["comment"] != "listed 203.0.113.0/24" || f.Details["accepted"] != true {
-					t.Errorf("%d records, comment %v, accepted %v: want 2, the indicator's comment, true", f.Records, f.Details["comment"], f.Details["accepted"])
+				// only: two requests and two replies.
+				if f.Records != 4 || f.Details["comment"] != "listed 203.0.113.0/24" || f.Details["accepted"] != true {
+					t.Errorf("%d records, comment %v, accepted %v: want 4, the indicator's comment, true", f.Records, f.Details["comment"], f.Details["accepted"])
 				}
 			}},
 	}, {
@@ -89,13 +89,29 @@ func TestIOC_Positive(t *testing.T) {
 }
 
 // TestIOC_OneFindingPerConversation: an instance's answered connection to
-// a listed address is one thing that happened, initiated by the instance.
+// a listed address is one thing that happened, initiated by the instance:
+// one OUTBOUND finding on the service's port, whose details say replies
+// came back.
 func TestIOC_OneFindingPerConversation(t *testing.T) {
-	t.Skip("bug: the reply records of an OUTBOUND connection make a second, INBOUND finding (\"Indicator 203.0.113.9 reached 10.0.1.5\", ports = the client's ephemeral ports): ioc.Match labels direction per record, as the playbook's query does, and the detector does not pair replies with their requests")
 	s := newScenario(t)
 	s.add(conn{at: at(1, 0, 0), src: "10.0.1.5", dst: "203.0.113.9", dport: 443, out: vol{10, 900}, back: vol{12, 8000}})
-	rep := s.hunt(Options{Detectors: []string{"ioc"}, Indicators: indicators("203.0.113.0/24")})
-	expectOne(t, rep, "ioc", "10.0.1.5", want{severity: High, src: "10.0.1.5", dst: "203.0.113.9", ports: []int{443}})
+	s.add(conn{at: at(1, 5, 0), src: "198.51.100.9", dst: "10.0.1.6", dport: 8080, out: vol{10, 900}, back: vol{12, 8000}})
+	rep := s.hunt(Options{Detectors: []string{"ioc"}, Indicators: indicators("203.0.113.0/24", "198.51.100.9/32")})
+	if n := len(rep.Findings); n != 2 {
+		t.Fatalf("%d findings for two conversations:\n%s", n, describe(rep.Findings))
+	}
+	for _, c := range []struct {
+		addr, dir string
+		w         want
+	}{
+		{"10.0.1.5", "OUTBOUND", want{severity: High, src: "10.0.1.5", dst: "203.0.113.9", ports: []int{443}}},
+		{"10.0.1.6", "INBOUND", want{severity: Medium, src: "198.51.100.9", dst: "10.0.1.6", ports: []int{8080}}},
+	} {
+		f := expectOne(t, rep, "ioc", c.addr, c.w)
+		if seen, _ := f.Details["directions_seen"].([]string); f.Details["direction"] != c.dir || len(seen) != 2 {
+			t.Errorf("%s: direction %v, seen %v; want %s, and both seen", c.addr, f.Details["direction"], f.Details["directions_seen"], c.dir)
+		}
+	}
 }
 
 func TestIOC_Negative(t *testing.T) {

@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// The lateral-movement stories run for two days: the baseline is the
-// first 15 hours (a third of the data, whole hours).
+// The stories that need a baseline run for two days: the baseline is the
+// first 23 hours (half the data, whole hours), and what they test happens
+// from hour 24 on.
 const days2 = 48
 
 // threeTier is a web → app → db estate with Name tags, busy all period:
@@ -47,7 +48,7 @@ func TestLateral_Positive(t *testing.T) {
 			}
 		},
 		addr: "10.0.1.50",
-		want: want{severity: High, src: "10.0.1.50", dstCount: 10, ports: []int{22, 445}, title: "Admin-port fan-out from 10.0.1.50 to 10 new internal hosts",
+		want: want{severity: High, src: "10.0.1.50", dstCount: 10, ports: []int{22, 445}, title: "Admin-port fan-out from 10.0.1.50 to 10 internal hosts",
 			check: func(t *testing.T, f Finding) {
 				if f.DistinctPeers != 10 || f.MITRE != "T1021" || detail(f, "answered_hosts") != 10 {
 					t.Errorf("peers %d mitre %s answered %d, want 10, T1021, 10", f.DistinctPeers, f.MITRE, detail(f, "answered_hosts"))

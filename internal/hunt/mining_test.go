@@ -40,7 +40,7 @@ func TestMining_Positive(t *testing.T) {
 			held(s, "10.0.1.101", "203.0.113.44", 9000, at(1, 0, 0), 8*time.Hour, vol{60, 12000}, vol{90, 36000})
 		},
 		addr: "10.0.1.101",
-		want: want{severity: Medium, src: "10.0.1.101", dst: "203.0.113.44", ports: []int{9000}, title: "Steady long-lived session from 10.0.1.101 to 203.0.113.44:9000 (8 hours)",
+		want: want{severity: Medium, src: "10.0.1.101", dst: "203.0.113.44", ports: []int{9000}, title: "Steady long-lived sessions from 10.0.1.101 to port 9000 of 1 public address (8 hours)",
 			check: func(t *testing.T, f Finding) {
 				if cv, _ := f.Details["hourly_cv"].(float64); cv > 0.1 {
 					t.Errorf("hourly cv %.2f, want the steady session's few percent", cv)

@@ -245,7 +245,7 @@ func (s *scenario) jitter(d time.Duration, frac float64) time.Duration {
 
 // background is traffic that keeps the lake's clock running from t0 for
 // the given hours — one private host polling another once an hour — so
-// that the first third of the data is a baseline. It uses addresses no
+// that the first half of the data is a baseline. It uses addresses no
 // story uses and a port no detector watches.
 func (s *scenario) background(hours int) {
 	for h := range hours {
