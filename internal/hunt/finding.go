@@ -55,7 +55,7 @@ type Finding struct {
 	Src       Endpoint  `json:"src"`
 	Dst       Endpoint  `json:"dst"`
 	Ports     []int     `json:"ports"`
-	Protocol  string    `json:"protocol,omitempty"`
+	Protocol  string    `json:"protocol"`
 
 	Records       int64 `json:"records"`
 	Bytes         int64 `json:"bytes"`

@@ -39,7 +39,7 @@ type iocAgg struct {
 	svcPort              int // the lowest destination port seen, whose direction is dir
 	recs, packets, bytes int64
 	first, last          time.Time
-	ports                []int
+	ports                map[string][]int // destination ports, by direction
 	accepted             bool
 	comment              string
 }
@@ -63,7 +63,7 @@ func indicatorMatches(ctx context.Context, r *run) ([]Finding, error) {
 		k := iocKey{asStr(row[1]), asStr(row[3]), asStr(row[13])}
 		a := aggs[k]
 		if a == nil {
-			a = &iocAgg{dir: dir, svcPort: 1 << 20, first: asTime(row[11]), last: asTime(row[12]), comment: asStr(row[14])}
+			a = &iocAgg{dir: dir, svcPort: 1 << 20, first: asTime(row[11]), last: asTime(row[12]), comment: asStr(row[14]), ports: map[string][]int{}}
 			aggs[k] = a
 			order = append(order, k)
 		}
@@ -79,11 +79,11 @@ func indicatorMatches(ctx context.Context, r *run) ([]Finding, error) {
 		a.first, a.last = minTime(a.first, asTime(row[11])), maxTime(a.last, asTime(row[12]))
 		a.accepted = a.accepted || asStr(row[6]) == "ACCEPT"
 		if dir == "OUTBOUND" {
-			a.ports = appendUnique(a.ports, int(asInt(row[4])))
+			a.ports[dir] = appendUnique(a.ports[dir], int(asInt(row[4])))
 		} else {
 			for _, p := range strings.Split(asStr(row[2]), ",") {
 				if n, err := strconv.Atoi(p); err == nil {
-					a.ports = appendUnique(a.ports, n)
+					a.ports[dir] = appendUnique(a.ports[dir], n)
 				}
 			}
 		}
@@ -96,10 +96,12 @@ func indicatorMatches(ctx context.Context, r *run) ([]Finding, error) {
 }
 
 func iocFinding(k iocKey, a *iocAgg) Finding {
-	slices.Sort(a.ports)
+	// The initiator's destination ports are the services; the other
+	// direction's are the client's ephemeral ports.
+	ports := slices.Sorted(slices.Values(a.ports[a.dir]))
 	f := Finding{
-		FirstSeen: a.first, LastSeen: a.last, Ports: a.ports, Records: a.recs, Bytes: a.bytes, Packets: a.packets,
-		DistinctPeers: 1, DistinctPorts: int64(len(a.ports)), Score: 90,
+		FirstSeen: a.first, LastSeen: a.last, Ports: ports, Records: a.recs, Bytes: a.bytes, Packets: a.packets,
+		DistinctPeers: 1, DistinctPorts: int64(len(ports)), Score: 90,
 		Details: map[string]any{"direction": a.dir, "directions_seen": a.dirs, "indicator": k.indicator, "comment": a.comment, "accepted": a.accepted},
 	}
 	local, remote := Endpoint{Address: k.local}, Endpoint{Address: k.remote}
