@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 )
 
@@ -20,10 +19,10 @@ var lateralDetector = &Detector{
     different VPCs (through a Transit Gateway or peering);
   - on-premises sources: transit gateway records whose source attachment is not a VPC (VPN,
     Direct Connect) reaching a cloud address they never reached in the baseline.
-Workloads are compared by name, so replacing instances makes no new edges. A new edge the
-security groups admitted and the service answered, inside one VPC, is informational (low on
-interactive ports): the groups were built to allow it. Attempts the groups rejected, and new
-paths across VPCs or accounts, are not.`,
+Workloads are compared by name, so replacing instances makes no new edges. A new port between
+two workloads that already talked in the baseline, answered, inside one VPC, is low severity;
+a pair that never talked, an attempt the groups rejected, and a new path across VPCs or
+accounts are not.`,
 	Thresholds: `detectors.lateral-movement.min_fanout (6) internal admin-port peers in an hour; baseline (7d before --since,
 else the first half of the data).`,
 	BlindSpots: `Edges that already existed in the baseline (an attacker reusing a path admins use); a jump
@@ -133,7 +132,8 @@ func newEdgesSQL(admin []int) string {
 ), jump AS (
   SELECT DISTINCT ini_wl FROM hunt_pairs WHERE in_base AND resp_private AND protocol = 6 AND port IN ` + inList(interactivePorts) + `
 )
-SELECT n.* FROM n ANTI JOIN o USING (ini_wl, resp_wl, port, protocol) SEMI JOIN active USING (ini_wl)
+SELECT n.*, (n.ini_wl, n.resp_wl) IN (SELECT (ini_wl, resp_wl) FROM o) AS related
+FROM n ANTI JOIN o USING (ini_wl, resp_wl, port, protocol) SEMI JOIN active USING (ini_wl)
 WHERE NOT (n.port IN ` + inList(interactivePorts) + ` AND n.ini_wl IN (SELECT ini_wl FROM jump))`
 }
 
@@ -150,17 +150,15 @@ func newEdges(ctx context.Context, r *run) ([]Finding, error) {
 		if isAdmin(r.cfg.AdminPort, port) {
 			sev = High
 		}
+		related := asBool(row[16])
 		switch {
 		case !ok:
 			outcome = "never answered or rejected"
-		case !cross:
-			// The security groups admit it and the service answered: a
-			// permitted path that the short baseline had not seen yet is
-			// weak evidence on its own.
-			sev = Info
-			if slices.Contains(interactivePorts, port) {
-				sev = Low
-			}
+		case related && !cross:
+			// The two already talked in the baseline, on another port:
+			// a new port on an existing relationship, permitted and
+			// answered, is weak evidence on its own.
+			sev, outcome = Low, "answered; the two workloads already talked on other ports"
 		}
 		if cross {
 			where = fmt.Sprintf(" across VPCs (%s → %s)", asStr(row[13]), asStr(row[14]))
