@@ -29,7 +29,26 @@ func CLIPages(root *cobra.Command) (map[string][]byte, error) {
 		}
 		pages[PageName(c)] = tidy(b.Bytes())
 	}
+	pages["README.md"] = commandIndex(root)
 	return pages, nil
+}
+
+// commandIndex is docs/cli/README.md: every command with its summary.
+func commandIndex(root *cobra.Command) []byte {
+	var b bytes.Buffer
+	b.WriteString(generatedBy("the command tree (internal/cli)"))
+	b.WriteString(`# Commands
+
+Every command, as ` + "`flowtrail <command> --help`" + ` describes it. Each page has the
+command's examples and every flag.
+
+| command | what it does |
+|---|---|
+`)
+	for _, c := range Commands(root) {
+		fmt.Fprintf(&b, "| [%s](%s) | %s |\n", c.CommandPath(), PageName(c), cell(c.Short))
+	}
+	return b.Bytes()
 }
 
 // PageName is the file a command's page is written to.
