@@ -32,12 +32,20 @@ func newQuery(g *globals) *cobra.Command {
 		Use:   `query [flags] "SQL" | --named NAME [--param k=v …] | --list`,
 		Short: "Run read-only SQL over the lake's views",
 		Long: `Runs one read-only SQL statement (DuckDB dialect) over the lake. Views:
-  flows       VPC flow-log records, columns named as AWS's Parquet schema (srcaddr, dstport, tcp_flags, …)
-  tgw_flows   Transit Gateway flow-log records
-  cloudtrail  CloudTrail events, normalised, with the raw event as JSON text
-  snapshots   items of aws ec2 describe-* outputs: observed_at, kind, account_id, region, resource_id, document
-  rejects     lines that could not be parsed: source, line, reason, raw text
-Every row carries source_id and source_line: the ledger entry and line it came from.
+
+  flows            VPC flow-log records, columns named as AWS's Parquet schema (srcaddr, dstport, tcp_flags, …)
+  tgw_flows        Transit Gateway flow-log records
+  cloudtrail       CloudTrail events, normalised, with the raw event as JSON text
+  snapshots        items of aws ec2 describe-* outputs: observed_at, kind, account_id, region, resource_id, document
+  rejects          lines that could not be parsed: source, line, reason, raw text
+  conversations    each conversation once per 10-minute window: initiator, responder, bytes each way
+  vpcflow          flows under the column names of AWS's incident-response playbook (Athena)
+  enis             network interfaces over time: instance, Name tag, addresses, security groups
+  security_groups  security groups; sg_rules their rules over time; sg_changes who changed what
+  flows_enriched   flows plus each end's instance, Name tag (workload) and security groups
+
+Every row of flows, tgw_flows, cloudtrail and snapshots carries source_id and source_line:
+the ledger entry (manifest.json) and line it came from. Every column: docs/schema.md.
 
 Named queries (--named, --list): every predefined query of AWS's Athena
 integration for VPC flow logs, under AWS's names (VpcFlowLogsTopTalkers, …),

@@ -14,7 +14,10 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Version is set at build time with -ldflags "-X …/cli.Version=…".
+// Version is set at build time with -ldflags "-X …/cli.Version=…". When
+// it is not, --version reports the module version that `go install
+// github.com/flowtrail/flowtrail/cmd/flowtrail@v1.2.3` records in the
+// binary, or the commit of a build from a checkout.
 var Version = "dev"
 
 // globals are the flags every command shares.
@@ -61,7 +64,7 @@ them offline with SQL.`,
 		Example: `  flowtrail gen --out ./estate
   flowtrail ingest --lake ./case42 ./estate/AWSLogs
   flowtrail query --lake ./case42 "SELECT srcaddr, sum(bytes) AS bytes FROM flows GROUP BY 1 ORDER BY 2 DESC LIMIT 10"`,
-		Version:       Version,
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -72,12 +75,13 @@ them offline with SQL.`,
 		},
 		PersistentPostRun: func(*cobra.Command, []string) { pprof.StopCPUProfile() },
 	}
+	root.SetVersionTemplate("{{.Name}} version {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	def := os.Getenv("FLOWTRAIL_LAKE")
 	if def == "" {
 		def = "./flowtrail-lake"
 	}
-	root.PersistentFlags().StringVar(&g.lake, "lake", def, "lake directory (default $FLOWTRAIL_LAKE, else ./flowtrail-lake)")
+	root.PersistentFlags().StringVar(&g.lake, "lake", def, "lake directory; $FLOWTRAIL_LAKE, when set, is the default")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
@@ -85,6 +89,7 @@ them offline with SQL.`,
 	root.AddCommand(newIOC(g), newSG(g), newHunt(g))
 	root.AddCommand(newPivots(g)...)
 	addCompletionExamples(root)
+	addCompletions(root)
 	return root
 }
 
