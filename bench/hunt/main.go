@@ -193,9 +193,11 @@ func printScores(ds []hunteval.DetectorScore) {
 }
 
 func timeHunt(ctx context.Context, work string, scale float64, hours int) error {
-	_, lakeDir, err := prepare(ctx, work, gen.Config{Seed: 1, Scale: scale, Duration: time.Duration(hours) * time.Hour})
-	if err != nil {
-		return err
+	lakeDir := filepath.Join(work, "lake")
+	if _, err := os.Stat(filepath.Join(lakeDir, "manifest.json")); err != nil {
+		if _, lakeDir, err = prepare(ctx, work, gen.Config{Seed: 1, Scale: scale, Duration: time.Duration(hours) * time.Hour}); err != nil {
+			return err
+		}
 	}
 	e, err := engine.Open(ctx, lakeDir, engine.Options{MemoryLimit: "3GB"})
 	if err != nil {
