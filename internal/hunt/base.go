@@ -25,6 +25,9 @@ type run struct {
 	hasBytes   bool  // some records carry bytes
 	hasTGW     bool
 	inv        *addrIndex
+	// suppressed counts, by allowlist entry, what detectors left out
+	// themselves (exposure drops allowlisted sources before counting).
+	suppressed map[string]int
 }
 
 type span struct{ from, to int64 }
@@ -45,7 +48,7 @@ const (
 )
 
 func newRun(ctx context.Context, e *engine.Engine, opt Options) (*run, error) {
-	r := &run{e: e, opt: opt, cfg: opt.Config, win: span{openFrom, openTo}}
+	r := &run{e: e, opt: opt, cfg: opt.Config, win: span{openFrom, openTo}, suppressed: map[string]int{}}
 	if r.cfg.Detectors.PortScan.Detection == 0 {
 		r.cfg = DefaultConfig()
 	}

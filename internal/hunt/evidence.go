@@ -38,7 +38,7 @@ func (ev evidence) sql() string {
 	if ev.proto > 0 {
 		w = append(w, fmt.Sprintf("protocol = %d", ev.proto))
 	}
-	return "SELECT * FROM flows WHERE " + strings.Join(w, " AND ") + " ORDER BY start"
+	return "SELECT * FROM flows WHERE " + strings.Join(w, " AND ") + evidenceOrder
 }
 
 // addrSet renders "= 'a'" or "IN ('a', 'b')".
@@ -52,6 +52,10 @@ func addrSet(addrs []string) string {
 	}
 	return "IN (" + strings.Join(qs, ", ") + ")"
 }
+
+// evidenceOrder is a total order, so the same lake lists the same
+// records in the same order every time.
+const evidenceOrder = " ORDER BY start, source_id, source_line"
 
 // sqlAddr writes an address as a SQL string literal. Anything that does
 // not parse as an address matches nothing.

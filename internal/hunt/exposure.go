@@ -25,13 +25,20 @@ balancer's private address.`,
 }
 
 func exposureSQL(admin []int) string {
-	return `SELECT resp, port, protocol, port IN ` + inList(admin) + ` AS admin,
+	return `WITH p AS (
+  SELECT * FROM hunt_pairs
+  WHERE in_win AND NOT ini_private AND resp_private AND accepted AND protocol IN (6, 17) AND port BETWEEN 1 AND 32767
+), c AS (
+  SELECT resp, port, protocol FROM p GROUP BY ALL
+  HAVING port IN ` + inList(admin) + ` OR (NOT bool_or(answered) AND count(DISTINCT ini) >= $1)
+)
+SELECT resp, port, protocol, port IN ` + inList(admin) + ` AS admin,
   count(DISTINCT ini), bool_or(answered), sum(sessions)::BIGINT, sum(records)::BIGINT, sum(bytes_out + bytes_back)::BIGINT,
   sum(packets_out + packets_back)::BIGINT, min(first_seen), max(last_seen), list(DISTINCT ini ORDER BY ini)[1:1000],
   count(DISTINCT ini) FILTER (WHERE answered)
-FROM hunt_pairs WHERE in_win AND NOT ini_private AND resp_private AND accepted AND protocol IN (6, 17) AND port BETWEEN 1 AND 32767
+FROM p SEMI JOIN c USING (resp, port, protocol)
 GROUP BY resp, port, protocol
-HAVING port IN ` + inList(admin) + ` OR (NOT bool_or(answered) AND count(DISTINCT ini) >= $1)`
+ORDER BY resp, port, protocol`
 }
 
 func exposure(ctx context.Context, r *run) ([]Finding, error) {
@@ -41,8 +48,11 @@ func exposure(ctx context.Context, r *run) ([]Finding, error) {
 	}
 	var out []Finding
 	for _, row := range rows {
-		sources := slices.DeleteFunc(asStrings(row[12]), func(a string) bool { return r.cfg.allowed(a, "exposure") != "" })
+		all := asStrings(row[12])
+		sources := slices.DeleteFunc(slices.Clone(all), func(a string) bool { return r.cfg.allowed(a, "exposure") != "" })
 		if len(sources) == 0 {
+			// Every source is known-good: the finding is suppressed.
+			r.suppressed[r.cfg.allowed(all[0], "exposure")]++
 			continue
 		}
 		admin := asBool(row[3])
@@ -100,7 +110,7 @@ func mergeExposure(fs []Finding) []Finding {
 
 // mergeEvidence unites two evidence queries: either one's records.
 func mergeEvidence(a, b string) string {
-	const sel, order = "SELECT * FROM flows WHERE ", " ORDER BY start"
+	const sel, order = "SELECT * FROM flows WHERE ", evidenceOrder
 	wa := strings.TrimSuffix(strings.TrimPrefix(a, sel), order)
 	wb := strings.TrimSuffix(strings.TrimPrefix(b, sel), order)
 	return sel + "(" + wa + ") OR (" + wb + ")" + order

@@ -22,6 +22,13 @@ var generic = map[string]bool{"unusual-traffic": true}
 // ones, links findings about the same source and time, and orders them
 // most severe first.
 func group(fs []Finding) []Finding {
+	// A canonical order first, so that which of two merged findings
+	// survives — and so every ID — does not depend on the order the
+	// queries returned rows in.
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(a.Detector, b.Detector), cmp.Compare(a.Src.Address, b.Src.Address),
+			cmp.Compare(a.Dst.Address, b.Dst.Address), a.FirstSeen.Compare(b.FirstSeen), cmp.Compare(a.Title, b.Title))
+	})
 	for i := range fs {
 		fs[i].ID = findingID(&fs[i])
 		fs[i].Score = clampScore(fs[i].Score)

@@ -89,6 +89,9 @@ func Run(ctx context.Context, e *engine.Engine, opt Options) (*Report, error) {
 		slog.Debug("detector done", "detector", d.Name, "findings", dr.Findings, "seconds", dr.Seconds)
 		rep.Detectors = append(rep.Detectors, dr)
 	}
+	for name, n := range r.suppressed {
+		rep.Suppressed[name] += n
+	}
 	t := time.Now()
 	if rep.Coverage, err = r.coverage(ctx); err != nil {
 		return nil, err

@@ -42,15 +42,16 @@ const scanSQL = `WITH t AS (
 ), q AS (
   SELECT ini, arg_max(port, n) AS top_port, max(n) AS top_port_hosts
   FROM (SELECT ini, port, count(*) AS n FROM t SEMI JOIN c USING (ini) GROUP BY ALL) GROUP BY ini
+), act AS (
+  SELECT ini, count(DISTINCT hr) AS hours FROM hunt_pairs SEMI JOIN c USING (ini) WHERE in_win AND protocol IN (6, 17) GROUP BY ini
 )
 SELECT t.ini, bool_or(t.ini_private), count(*) AS targets, count(*) FILTER (WHERE NOT ok) AS failed,
   count(DISTINCT resp), count(DISTINCT port), count(DISTINCT resp) FILTER (WHERE resp_private),
   list(NOT ok ORDER BY fs, resp, port), min(fs), max(ls), sum(recs)::BIGINT, sum(b)::BIGINT, sum(p)::BIGINT,
   any_value(h.top_host), any_value(h.top_host_ports), any_value(q.top_port), any_value(q.top_port_hosts),
-  list(DISTINCT port ORDER BY port)[1:20],
-  (SELECT count(DISTINCT hr) FROM hunt_pairs x WHERE x.in_win AND x.ini = t.ini AND x.protocol IN (6, 17))
-FROM t SEMI JOIN c USING (ini) JOIN h USING (ini) JOIN q USING (ini)
-GROUP BY t.ini`
+  list(DISTINCT port ORDER BY port)[1:20], any_value(act.hours)
+FROM t SEMI JOIN c USING (ini) JOIN h USING (ini) JOIN q USING (ini) JOIN act USING (ini)
+GROUP BY t.ini ORDER BY t.ini`
 
 func portScans(ctx context.Context, r *run) ([]Finding, error) {
 	p := r.cfg.Detectors.PortScan

@@ -137,7 +137,7 @@ func evidenceOfRule(q string, args []any, per, key string) string {
 	if per != "" {
 		where += " AND " + per + " = " + literal(key)
 	}
-	return "SELECT * FROM flows WHERE " + where + " ORDER BY start"
+	return "SELECT * FROM flows WHERE " + where + evidenceOrder
 }
 
 func literal(v any) string {
