@@ -2,6 +2,7 @@ package hunt
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -73,6 +74,21 @@ func TestLateral_Positive(t *testing.T) {
 				}
 			}},
 	}, {
+		name: "a new edge the groups reject: web tries the database directly",
+		story: func(s *scenario) {
+			threeTier(s, false)
+			for i := range 5 {
+				s.add(conn{at: at(36, i, 0), src: "10.0.1.10", dst: "10.0.2.10", dport: 5432, out: vol{1, 60}, reject: true})
+			}
+		},
+		addr: "10.0.1.10",
+		want: want{severity: High, src: "10.0.1.10", dst: "10.0.2.10", ports: []int{5432}, title: "New connection web → db on PostgreSQL",
+			check: func(t *testing.T, f Finding) {
+				if f.Details["answered"] != false || !strings.Contains(f.Summary, "never answered or rejected") {
+					t.Errorf("answered %v, summary %q: want the rejection said", f.Details["answered"], f.Summary)
+				}
+			}},
+	}, {
 		name: "a workload that never administered anything opens SSH to another",
 		story: func(s *scenario) {
 			threeTier(s, false)
@@ -80,6 +96,16 @@ func TestLateral_Positive(t *testing.T) {
 		},
 		addr: "10.0.3.10",
 		want: want{severity: High, src: "10.0.3.10", dst: "10.0.1.10", ports: []int{22}, title: "New connection app → web on SSH"},
+	}, {
+		name: "a new port between workloads that already talk: web calls app on 9090",
+		story: func(s *scenario) {
+			threeTier(s, false)
+			for i := range 5 {
+				s.add(conn{at: at(36, i, 0), src: "10.0.1.10", dst: "10.0.3.10", dport: 9090, out: vol{10, 1500}, back: vol{12, 9000}})
+			}
+		},
+		addr: "10.0.1.10",
+		want: want{severity: Low, src: "10.0.1.10", dst: "10.0.3.10", ports: []int{9090}, title: "New connection web → app on port 9090"},
 	}})
 }
 
