@@ -172,7 +172,7 @@ const rawSQL = `WITH r AS (
   SELECT CASE WHEN fwd THEN srcaddr ELSE dstaddr END AS ini, CASE WHEN fwd THEN dstaddr ELSE srcaddr END AS resp,
     CASE WHEN protocol IN (6, 17, 132) THEN CASE WHEN fwd THEN dp ELSE sp END ELSE 0 END AS port,
     protocol, start - start % 3600 AS hr, in_win, in_base, interface_id,
-    count(DISTINCT CASE WHEN fwd THEN sp ELSE dp END) AS sessions,
+    count(*) FILTER (WHERE fwd AND (tcp_flags IS NULL OR protocol <> 6 OR tcp_flags & 2 = 2)) AS sessions,
     sum(bytes) FILTER (WHERE fwd) AS b_out, sum(packets) FILTER (WHERE fwd) AS p_out,
     sum(bytes) FILTER (WHERE NOT fwd) AS b_back, sum(packets) FILTER (WHERE NOT fwd) AS p_back,
     count(*) AS recs, count(*) FILTER (WHERE action = 'REJECT') AS rej,

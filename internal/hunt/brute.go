@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/flowtrail/flowtrail/internal/engine"
 )
 
 var bruteForceDetector = &Detector{
@@ -50,13 +52,69 @@ func bruteForce(ctx context.Context, r *run) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
+	if rows, err = r.recount(ctx, rows); err != nil {
+		return nil, err
+	}
 	var out []Finding
 	for _, row := range rows {
 		newSessions, newHours, baseSessions, baseHours := asInt(row[13]), asInt(row[14]), asInt(row[15]), asInt(row[16])
-		if routine(newSessions, newHours, baseSessions, baseHours) {
+		sessions, peak, packets, hosts := asInt(row[3]), asInt(row[7]), asInt(row[6]), asInt(row[2])
+		floor := p.MinPerTargetHour
+		if !asBool(row[8]) {
+			floor *= 5
+		}
+		if sessions < p.MinSessions || sessions < 5*hosts || peak < floor || float64(packets) > p.MaxPacketsPerLogin*float64(sessions) ||
+			routine(newSessions, newHours, baseSessions, baseHours) {
 			continue
 		}
 		out = append(out, bruteFinding(row))
+	}
+	return out, nil
+}
+
+const bruteTable = "hunt_brute"
+
+// recountSQL counts each candidate's connections on the records: distinct
+// client ports per target and hour, the busiest target-hour, and the
+// packets the client sent. The summary's session counts are the client's
+// records where tcp-flags are missing, which a long session inflates.
+const recountSQL = `WITH x AS (
+  SELECT c.key, f.dstaddr, f.start - f.start % 3600 AS hr, count(DISTINCT f.srcport) AS n, sum(coalesce(f.packets, 0)) AS p
+  FROM flows f JOIN ` + bruteTable + ` c ON f.srcaddr = c.ini AND f.dstport = c.port AND f.protocol = 6
+  WHERE f.start >= $1 AND f.start < $2
+  GROUP BY ALL
+)
+SELECT key, sum(n)::BIGINT, max(n), sum(p)::BIGINT FROM x GROUP BY key`
+
+// recount replaces the candidates' sessions, busiest target-hour and
+// packets (columns 3, 7 and 6) with counts from the records. Packets are
+// halved where both ends logged the client's packets; the ratio test
+// tolerates that.
+func (r *run) recount(ctx context.Context, rows [][]any) ([][]any, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	load := func(yield func([]any) bool) {
+		for k, row := range rows {
+			if !yield([]any{int64(k), asStr(row[0]), asInt(row[1])}) {
+				return
+			}
+		}
+	}
+	cols := []engine.ColumnDef{{Name: "key", Type: "BIGINT"}, {Name: "ini", Type: "VARCHAR"}, {Name: "port", Type: "BIGINT"}}
+	if _, err := r.e.LoadTable(ctx, bruteTable, cols, load); err != nil {
+		return nil, err
+	}
+	defer r.e.DropTable(context.WithoutCancel(ctx), bruteTable)
+	counts, err := r.query(ctx, recountSQL, r.win.from, r.win.to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]any, 0, len(counts))
+	for _, c := range counts {
+		row := rows[asInt(c[0])]
+		row[3], row[7], row[6] = asInt(c[1]), asInt(c[2]), asInt(c[3])
+		out = append(out, row)
 	}
 	return out, nil
 }

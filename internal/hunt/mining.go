@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/flowtrail/flowtrail/internal/engine"
 )
 
 var miningDetector = &Detector{
@@ -44,7 +46,19 @@ SELECT list_distinct(flatten(list(inis)))[1], list_distinct(flatten(list(resps))
   sum(b)::BIGINT, sum(p)::BIGINT, true, sum(s)::BIGINT, count(*), stddev_pop(b) / avg(b) AS cv,
   list_distinct(flatten(list(inis))), list_distinct(flatten(list(resps))), ini_wl
 FROM h GROUP BY ini_wl, port, protocol
-HAVING count(*) >= $1 AND count(*) >= 0.8 * ((max(hr) - min(hr)) / 3600 + 1) AND sum(s) <= 2 * count(*) AND stddev_pop(b) / avg(b) <= $2`
+HAVING count(*) >= $1 AND count(*) >= 0.8 * ((max(hr) - min(hr)) / 3600 + 1) AND stddev_pop(b) / avg(b) <= $2`
+
+// steadyTable holds the steady candidates while their connections are
+// counted.
+const steadyTable = "hunt_steady"
+
+// connectionsSQL counts, per candidate, its connections (distinct client
+// ports) and the hours they span: a miner holds a few connections for
+// hours, a beacon opens one a minute.
+const connectionsSQL = `SELECT c.key, count(DISTINCT f.srcport), count(DISTINCT f.start - f.start % 3600)
+FROM flows f JOIN ` + steadyTable + ` c ON f.srcaddr = c.ini AND f.dstaddr = c.resp AND f.dstport = c.port AND f.protocol = c.proto
+WHERE f.start >= $1 AND f.start < $2
+GROUP BY c.key`
 
 func mining(ctx context.Context, r *run) ([]Finding, error) {
 	p := r.cfg.Detectors.Mining
@@ -54,6 +68,9 @@ func mining(ctx context.Context, r *run) ([]Finding, error) {
 	}
 	steady, err := r.query(ctx, steadySQL, p.MinHours, p.MaxCV)
 	if err != nil {
+		return nil, err
+	}
+	if steady, err = r.fewConnections(ctx, steady); err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
@@ -98,4 +115,39 @@ func miningFinding(row []any) Finding {
 		EvidenceSQL: evidence{from: asInt(row[4]), to: asInt(row[5]), a: []string{src}, b: []string{dst}, ports: []int{port}, proto: proto}.sql(),
 		Details:     map[string]any{"hours": hours, "connections": sessions},
 	}
+}
+
+// fewConnections keeps the steady candidates that held at most two
+// connections an hour, counted on the records themselves.
+func (r *run) fewConnections(ctx context.Context, cands [][]any) ([][]any, error) {
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	load := func(yield func([]any) bool) {
+		for k, c := range cands {
+			for _, ini := range asStrings(c[13]) {
+				for _, resp := range asStrings(c[14]) {
+					if !yield([]any{int64(k), ini, resp, asInt(c[2]), asInt(c[3])}) {
+						return
+					}
+				}
+			}
+		}
+	}
+	cols := []engine.ColumnDef{{Name: "key", Type: "BIGINT"}, {Name: "ini", Type: "VARCHAR"}, {Name: "resp", Type: "VARCHAR"}, {Name: "port", Type: "BIGINT"}, {Name: "proto", Type: "BIGINT"}}
+	if _, err := r.e.LoadTable(ctx, steadyTable, cols, load); err != nil {
+		return nil, err
+	}
+	defer r.e.DropTable(context.WithoutCancel(ctx), steadyTable)
+	rows, err := r.query(ctx, connectionsSQL, r.win.from, r.win.to)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]any
+	for _, row := range rows {
+		if conns, hours := asInt(row[1]), asInt(row[2]); conns <= 2*hours {
+			out = append(out, cands[asInt(row[0])])
+		}
+	}
+	return out, nil
 }
