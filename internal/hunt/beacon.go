@@ -16,8 +16,10 @@ var beaconDetector = &Detector{
 again and again at regular intervals with regular sizes. Series are grouped by workload (the Name
 tag), so a series survives the instance being replaced. Regularity is scored as RITA does, robust
 to outliers: for the intervals between connections and for the bytes sent, the Bowley
-(quartile) skew and the median absolute deviation relative to the median; plus how much of the
-period the series spans. Each part is 0–1 and the score is their mean.`,
+(quartile) skew and the median absolute deviation relative to the median; plus how long the
+series lasts (full credit at four hours, or half the period if shorter). Each part is 0–1; the
+score is the mean of the timing parts and the size parts, and the intervals alone must score
+0.7.`,
 	Thresholds: `detectors.beaconing.min_connections (24); min_score (0.8); max_prevalence (3): destinations reached by more
 workloads are shared services, not one implant's server.`,
 	BlindSpots: `Beacons with heavy random jitter (over about half the interval) or sizes padded at random;
@@ -33,6 +35,11 @@ const beaconTable = "hunt_beacon"
 // and a long span must not make a beacon of random (Poisson) arrivals,
 // whose intervals score about 0.57.
 const minTimingScore = 0.7
+
+// fullSpan is how long a series must last for full credit for its span:
+// an implant checks in for hours; a short burst of regular requests is
+// not yet a beacon. Half the period, when that is shorter.
+const fullSpan = 4 * 3600
 
 // dedupe is how close two records' starts must be to be one check-in.
 // Flow logs aggregate over a minute at least, so a beacon faster than
@@ -151,7 +158,7 @@ func (s *beaconSeries) score(period float64) beaconScore {
 	sc.tsSkew, sc.tsMAD, sc.interval = regularity(deltas)
 	sc.dsSkew, sc.dsMAD, sc.size = regularity(sizes)
 	if period > 0 {
-		sc.coverage = math.Min(1, float64(s.times[len(s.times)-1]-s.times[0])/(period/2))
+		sc.coverage = math.Min(1, float64(s.times[len(s.times)-1]-s.times[0])/math.Min(period/2, fullSpan))
 	}
 	ts := (sc.tsSkew + sc.tsMAD + sc.coverage) / 3
 	ds := (sc.dsSkew + sc.dsMAD) / 2
