@@ -65,8 +65,8 @@ func TestRecommend_EqualsWhatTheEstateServesAndCalls(t *testing.T) {
 	ctx := context.Background()
 	ips := addressesByWorkload(truth)
 	bad := busiestClient(t, e, ips)
-	excl := sgadvisor.FromIndicators([]ioc.Indicator{{Prefix: netip.PrefixFrom(bad, 32), Comment: "test: marked malicious"}})
-	excl = append(excl, attackExclusions(t, truth)...)
+	attacks := attackExclusions(t, truth)
+	excl := append(sgadvisor.FromIndicators([]ioc.Indicator{{Prefix: netip.PrefixFrom(bad, 32), Comment: "test: marked malicious"}}), attacks...)
 	reps, err := sgadvisor.Run(ctx, e, sgadvisor.Options{Subject: sgadvisor.Subject{Kind: sgadvisor.KindAll}, Exclude: excl})
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +104,7 @@ func TestRecommend_EqualsWhatTheEstateServesAndCalls(t *testing.T) {
 		}
 	}
 	checkScannersListed(t, truth, reps)
-	checkExcluded(t, e, reps, bad)
+	checkExcluded(t, e, reps, bad, attacks)
 }
 
 // addressesByWorkload maps each workload to every address its instances
@@ -208,12 +208,17 @@ func busiestClient(t *testing.T, e *engine.Engine, ips map[string][]string) neti
 	return netip.MustParseAddr(engine.AsString(res.Rows[0][0]))
 }
 
-// attackExclusions marks the generator's injected attacks (when it
-// injects any) as hunt findings would.
+// attackExclusions marks the generator's injected attacks as a hunt that
+// found every one would: the attacks of the detectors whose findings the
+// advisor takes (sgadvisor.MaliciousDetectors), with their sources,
+// destinations (anyone for a sweep), ports and time span. The others
+// (lateral movement, exposure) stay in: their traffic must support no
+// port that the workloads do not really serve or call, and unanswered
+// probes must be exposure.
 func attackExclusions(t *testing.T, truth *gen.Truth) []sgadvisor.Exclusion {
 	var out []sgadvisor.Exclusion
 	for i, a := range truth.Attacks {
-		if a.Benign {
+		if a.Benign || !slices.Contains(sgadvisor.MaliciousDetectors, a.Detector) {
 			continue
 		}
 		x, err := sgadvisor.FindingExclusion(a.Detector, fmt.Sprint("attack-", i), a.Src, a.Dst, a.Ports, a.Start, a.End)
@@ -249,10 +254,12 @@ func checkScannersListed(t *testing.T, truth *gen.Truth, reps []*sgadvisor.Repor
 }
 
 // checkExcluded: traffic from the address marked malicious supports no
-// rule, and is listed with its reason, conversation for conversation.
-func checkExcluded(t *testing.T, e *engine.Engine, reps []*sgadvisor.Report, bad netip.Addr) {
+// rule, and is listed with its reason, conversation for conversation:
+// the rules of a run with the attacks alone excluded lose exactly what is
+// listed.
+func checkExcluded(t *testing.T, e *engine.Engine, reps []*sgadvisor.Report, bad netip.Addr, attacks []sgadvisor.Exclusion) {
 	t.Helper()
-	plain, err := sgadvisor.Run(context.Background(), e, sgadvisor.Options{Subject: sgadvisor.Subject{Kind: sgadvisor.KindAll}})
+	plain, err := sgadvisor.Run(context.Background(), e, sgadvisor.Options{Subject: sgadvisor.Subject{Kind: sgadvisor.KindAll}, Exclude: attacks})
 	if err != nil {
 		t.Fatal(err)
 	}
