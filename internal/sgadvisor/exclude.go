@@ -182,22 +182,27 @@ func hostPrefixes(addrs []string) ([]netip.Prefix, error) {
 }
 
 // MaliciousDetectors are the hunt detectors whose findings name an
-// attacker's or a compromised host's traffic. unusual-traffic is among
-// them: its findings are a port to the internet that the workload never
-// used before (a proxy, IRC, a C2 default) or gigabytes on an edge it
-// uses daily — exactly the rules least privilege must question; listed as
-// not recommended, a new legitimate dependency is the auditor's call.
-// Left out: exposure (the subject's own open doors, the office's SSH to
-// the bastions among them; its unanswered probes are exposure here too),
-// lateral-movement (a new edge between workloads is also what a
-// deployment makes: one finding in eight on the generated estates was a
-// legitimate edge first used after the baseline, whose rule excluding
-// would cut), and threshold (the analyst's own rules, which may count
+// attacker's or a compromised host's traffic. unusual-traffic and
+// lateral-movement are among them: a port to the internet the workload
+// never used before (a proxy, IRC, a C2 default), gigabytes on an edge it
+// uses daily, a new path between workloads (web → database, across the
+// transit gateway, from on premises) are exactly the rules least privilege
+// must question; listed as not recommended, a new legitimate dependency is
+// the auditor's call. A lateral-movement fan-out (one host reaching many
+// on an admin port) is not taken: it names no destinations, and excluding
+// all of a bastion's logins for its span cuts the rules its daily work
+// needs. Left out: exposure (the subject's own open doors, the office's
+// SSH to the bastions among them; its unanswered probes are exposure
+// here too) and threshold (the analyst's own rules, which may count
 // anything).
-var MaliciousDetectors = []string{"port-scan", "brute-force", "ioc", "beaconing", "exfiltration", "crypto-mining", "outbound-dos", "spam-bot", "unusual-traffic"}
+var MaliciousDetectors = []string{"port-scan", "brute-force", "ioc", "beaconing", "exfiltration", "crypto-mining", "outbound-dos", "spam-bot",
+	"unusual-traffic", "lateral-movement"}
 
 // FromFindings turns the findings of MaliciousDetectors that name a
-// source address, Low severity or worse, into exclusions.
+// source address, Low severity or worse, into exclusions: the addresses
+// each side names (its address and the lists in its details), anyone as
+// destination when it is about more than it lists, any port when its
+// port list was cut.
 func FromFindings(fs []hunt.Finding) []Exclusion {
 	var out []Exclusion
 	for _, f := range fs {
@@ -210,6 +215,9 @@ func FromFindings(fs []hunt.Finding) []Exclusion {
 		}
 		if f.Dst.Count > int64(len(dst)) {
 			dst = nil // about more destinations than it lists: anyone
+		}
+		if f.Detector == "lateral-movement" && len(dst) == 0 {
+			continue // a fan-out: the bastion's daily logins look the same
 		}
 		ports := f.Ports
 		if f.DistinctPorts > int64(len(ports)) {

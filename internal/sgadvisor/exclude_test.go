@@ -19,7 +19,7 @@ func TestExcluder_Success(t *testing.T) {
 	}), FromFindings([]hunt.Finding{
 		{ID: "f-1", Detector: "brute-force", Severity: hunt.High, Title: "SSH brute force", Src: hunt.Endpoint{Address: "192.0.2.9"}, Dst: hunt.Endpoint{Address: "10.0.0.5"},
 			Ports: []int{22}, FirstSeen: t0, LastSeen: t0.Add(time.Hour)},
-		{ID: "f-2", Detector: "lateral-movement", Severity: hunt.Critical, Src: hunt.Endpoint{Address: "10.0.0.7"}},
+		{ID: "f-2", Detector: "lateral-movement", Severity: hunt.Critical, Src: hunt.Endpoint{Address: "10.0.0.7"}, Dst: hunt.Endpoint{Count: 7}, Ports: []int{22}},
 		{ID: "f-3", Detector: "exposure", Severity: hunt.High, Src: hunt.Endpoint{Address: "192.0.2.10"}},
 		{ID: "f-4", Detector: "port-scan", Severity: hunt.Info, Src: hunt.Endpoint{Address: "192.0.2.11"}},
 		{ID: "f-5", Detector: "port-scan", Severity: hunt.Medium, Src: hunt.Endpoint{Count: 14}},
@@ -34,6 +34,8 @@ func TestExcluder_Success(t *testing.T) {
 		// a vertical scan whose port list was cut at 3
 		{ID: "f-8", Detector: "port-scan", Severity: hunt.Low, Src: hunt.Endpoint{Address: "192.0.2.12"}, Dst: hunt.Endpoint{Address: "10.0.0.5"},
 			Ports: []int{21, 22, 23}, DistinctPorts: 300},
+		{ID: "f-10", Detector: "lateral-movement", Severity: hunt.Medium, Title: "New connection web → db", Src: hunt.Endpoint{Address: "10.0.4.7"},
+			Dst: hunt.Endpoint{Address: "10.0.5.4"}, Ports: []int{5432}, DistinctPorts: 1, Details: map[string]any{"dst_addresses": []string{"10.0.5.4", "10.0.5.5"}}},
 		{ID: "f-9", Detector: "unusual-traffic", Severity: hunt.Medium, Src: hunt.Endpoint{Address: "10.0.3.7"}, Dst: hunt.Endpoint{Address: "198.18.0.9"},
 			Ports: []int{4145}, DistinctPorts: 1},
 	})...))
@@ -59,7 +61,7 @@ func TestExcluder_Success(t *testing.T) {
 		{o("192.0.2.9", "10.0.0.5", 80, t0), ""},                                                      // another port
 		{o("192.0.2.9", "10.0.0.6", 22, t0), ""},                                                      // another host
 		{o("192.0.2.9", "10.0.0.5", 22, t0.Add(3*time.Hour)), ""},                                     // after the finding
-		{o("10.0.0.7", "10.0.0.5", 22, t0), ""},                                                       // lateral movement is not malice
+		{o("10.0.0.7", "10.0.0.5", 22, t0), ""},                                                       // a fan-out names no destinations: a bastion's logins look the same
 		{o("192.0.2.10", "10.0.0.5", 22, t0), ""},                                                     // exposure is the host's own door
 		{o("192.0.2.11", "10.0.0.5", 22, t0), ""},                                                     // info
 		{began("local", o("198.18.5.5", "10.0.1.7", 25, t0)), "hunt finding f-6 (spam-bot)"},          // the bot's own mail, to anyone
@@ -70,6 +72,7 @@ func TestExcluder_Success(t *testing.T) {
 		{began("local", o("203.0.113.80", "10.0.2.5", 80, t0)), "hunt finding f-7 (beaconing)"},       // the replacement instance
 		{began("remote", o("192.0.2.12", "10.0.0.5", 8443, t0)), "hunt finding f-8 (port-scan)"},      // a port past the cut list
 		{began("local", o("198.18.0.9", "10.0.3.7", 4145, t0)), "hunt finding f-9 (unusual-traffic)"}, // a port the workload never used
+		{began("local", o("10.0.5.5", "10.0.4.7", 5432, t0)), "hunt finding f-10 (lateral-movement)"}, // a new edge, to the db's other instance
 	}
 	for _, c := range cases {
 		got := ex.match(c.o)
