@@ -58,9 +58,11 @@ How rules are derived:
     support no rule: they are listed as exposure;
   - traffic to or from addresses in --ioc lists, and traffic that the hunt's findings
     name (port-scan, brute-force, ioc, beaconing, exfiltration, crypto-mining,
-    outbound-dos, spam-bot; --hunt=false skips the hunt, --hunt-config takes its
-    allowlists and thresholds), supports no rule: it is listed under not_recommended
-    with the indicator or finding;
+    outbound-dos, spam-bot, unusual-traffic, and lateral-movement's new paths, not
+    its fan-outs; --hunt=false skips the hunt, --hunt-config takes its allowlists and
+    thresholds), supports no rule: it is listed under not_recommended with the
+    indicator or finding. A finding about one source and many destinations (a sweep,
+    spam) excludes what that source began;
   - peers: more than --internet-peers internet addresses become 0.0.0.0/0 (::/0);
     a peer the inventory knows in the same VPC becomes its workload's security group;
     any other address joins the tightest covering CIDRs; adjacent ports with the same

@@ -30,6 +30,28 @@ func TestServices_FromTheEdges(t *testing.T) {
 		{Client: "shared-db", Server: "vpc-resolver", Protocol: 17, Port: 53},
 		{Client: "shared-bastion", Server: "shared-db", Protocol: 1},
 	}
+	// the benign look-alikes are the workloads' work too
+	kinds := map[string]bool{}
+	for _, p := range est.plans {
+		if !p.truth.Benign || len(p.shots) == 0 {
+			continue
+		}
+		s := p.shots[0]
+		kinds[p.truth.Kind] = true
+		switch p.truth.Kind {
+		case "nightly-backup":
+			wants = append(wants, Service{Client: s.cli.inst.wl.name, Server: "aws", Protocol: 6, Port: 443})
+		case "cron-to-vpc-endpoint":
+			wants = append(wants, Service{Client: s.cli.inst.wl.name, Server: "vpc-endpoint", Protocol: 6, Port: 443})
+		case "load-balancer-health-checks":
+			wants = append(wants, Service{Client: "load-balancer", Server: s.srv.inst.wl.name, Protocol: 6, Port: s.sport})
+		}
+	}
+	for _, k := range []string{"nightly-backup", "cron-to-vpc-endpoint", "load-balancer-health-checks"} {
+		if !kinds[k] {
+			t.Errorf("no look-alike %s planned", k)
+		}
+	}
 	for _, w := range wants {
 		if !has(w) {
 			t.Errorf("no service %+v among %d", w, len(svc))

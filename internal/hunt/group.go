@@ -159,7 +159,13 @@ func mergeEchoes(fs []Finding) []Finding {
 			if a.Details == nil {
 				a.Details = map[string]any{}
 			}
-			a.Details["src_addresses"] = append(append(srcs, a.Src.Address), b.Src.Address)
+			// b may have merged others before: its sources and span come
+			// along, so that the survivor covers them whatever the order
+			// (a miner that followed its workload through replacements
+			// and pool servers outlasts any one of its findings)
+			more, _ := b.Details["src_addresses"].([]string)
+			a.Details["src_addresses"] = append(append(append(srcs, a.Src.Address), b.Src.Address), more...)
+			a.FirstSeen, a.LastSeen = minTime(a.FirstSeen, b.FirstSeen), maxTime(a.LastSeen, b.LastSeen)
 			a.Related = append(a.Related, b.ID)
 			b.Detector = ""
 		}

@@ -55,6 +55,13 @@ var noFlags = v2 + strings.Join([]string{
 	// a NAT gateway's port 5000 to 8080, once: both in the NAT range, no rule
 	"2 123456789012 eni-0c3d4e5f607182930 198.51.100.9 10.0.3.30 5000 8080 6 5 400 1762000000 1762000060 ACCEPT OK",
 	"2 123456789012 eni-0c3d4e5f607182930 10.0.3.30 198.51.100.9 8080 5000 6 5 400 1762000000 1762000060 ACCEPT OK",
+	// a scanner that keeps one source port, 61000, while it probes three
+	// services, one of which answers: its port reached the most peers,
+	// but it is not web-2's service to call
+	"2 123456789012 eni-0c3d4e5f607182930 198.51.100.70 10.0.3.30 61000 22 6 1 44 1762000400 1762000460 ACCEPT OK",
+	"2 123456789012 eni-0c3d4e5f607182930 10.0.3.30 198.51.100.70 22 61000 6 1 44 1762000400 1762000460 ACCEPT OK",
+	"2 123456789012 eni-0c3d4e5f607182930 198.51.100.70 10.0.3.30 61000 23 6 1 44 1762000400 1762000460 ACCEPT OK",
+	"2 123456789012 eni-0c3d4e5f607182930 198.51.100.70 10.0.3.30 61000 25 6 1 44 1762000400 1762000460 ACCEPT OK",
 	// a scanner on a port nothing serves: admitted, never answered
 	"2 123456789012 eni-0c3d4e5f607182930 198.51.100.66 10.0.3.30 51234 8081 6 1 44 1762000000 1762000060 ACCEPT OK",
 	// rejected, and instance metadata: no rule
@@ -140,8 +147,11 @@ func TestRecommend_Success(t *testing.T) {
 	}
 	check("the indicator's traffic is listed with the indicator", seen(rep.NotRecommended, 443, "indicator 203.0.113.99 (known bad) listed at bad.txt:1"))
 	check("two ephemeral ports are listed, not recommended", seen(rep.NotRecommended, 46000, "no fixed service port") || seen(rep.NotRecommended, 45000, "no fixed service port"))
+	check("a scanner's fixed source port is listed, not recommended", seen(rep.NotRecommended, 61000, "no fixed service port") && ruleOf(rep.Egress, "tcp", 61000) == nil)
 	check("two ports in the NAT range, once, are listed, not recommended", seen(rep.NotRecommended, 5000, "no fixed service port") && ruleOf(rep.Ingress, "tcp", 5000) == nil && ruleOf(rep.Ingress, "tcp", 8080) == nil)
-	check("the unanswered probe is exposure, admitted by nothing known", seen(rep.Exposure, 8081, "never answered") && len(rep.Exposure[0].AdmittedBy) == 0)
+	i := slices.IndexFunc(rep.Exposure, func(s sgadvisor.Seen) bool { return s.Port == 8081 })
+	check("the unanswered probe is exposure, admitted by nothing known", seen(rep.Exposure, 8081, "never answered") && i >= 0 && len(rep.Exposure[i].AdmittedBy) == 0)
+	check("the probes nothing answered are exposure, whatever the scanner's source port", seen(rep.Exposure, 23, "never answered") && seen(rep.Exposure, 25, "never answered"))
 }
 
 func TestRecommend_DiffWithCurrentRules(t *testing.T) {

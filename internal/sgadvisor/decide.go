@@ -116,7 +116,7 @@ func (a *advice) judge(o obs) {
 		a.addSeen(o, false, "never answered: the peer rejected it or nothing listens there")
 	case (o.proto == 6 || o.proto == 17) && o.port >= 1024 && o.conf == "low":
 		a.disc.ambiguous += o.conversations
-		a.addSeen(o, false, "no fixed service port: both ends are in the ephemeral or NAT ranges (1024-65535) and the port served few connections, so it may be a client's port")
+		a.addSeen(o, false, "no fixed service port: the port is in the ephemeral or NAT ranges (1024-65535) and served few connections, or faced a well-known or registered port (as a scanner's fixed source port does), so it may be a client's port")
 	default:
 		a.cands = append(a.cands, o)
 	}
@@ -177,7 +177,7 @@ func (a *advice) discounted() []Discount {
 		{What: "rejected", Conversations: a.disc.rejected, Why: "the interface rejected them: no rule allowed them, and none is recommended"},
 		{What: "link-local", Conversations: a.disc.linkLocal, Why: "instance metadata, time sync and DNS at 169.254.0.0/16 and fe80::/10 never pass a security group"},
 		{What: "amazon-dns", Conversations: a.disc.dns, Why: "the Amazon-provided resolver (the VPC's base address + 2, fd00:ec2::253) is not filtered by security groups"},
-		{What: "ambiguous-ports", Conversations: a.disc.ambiguous, Why: "neither end showed a fixed service port and both were in the ephemeral or NAT ranges: listed under not_recommended rather than opening what may be a client's port"},
+		{What: "ambiguous-ports", Conversations: a.disc.ambiguous, Why: "neither end showed a service port that connections and port classes agree on (both in the ephemeral or NAT ranges, or an ephemeral port facing a well-known or registered one): listed under not_recommended rather than opening what may be a client's port"},
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowtrail/flowtrail/internal/engine"
 	"github.com/flowtrail/flowtrail/internal/gen"
+	"github.com/flowtrail/flowtrail/internal/hunt"
 	"github.com/flowtrail/flowtrail/internal/ingest"
 	"github.com/flowtrail/flowtrail/internal/ioc"
 	"github.com/flowtrail/flowtrail/internal/sgadvisor"
@@ -20,8 +21,9 @@ import (
 
 // estate generates the default three-account estate (the first account's
 // flow logs are in the default format, without tcp-flags), with churn,
-// ingests it and opens it.
-func estate(t *testing.T) (*gen.Truth, *engine.Engine) {
+// injected attacks and benign look-alikes, ingests it and opens it. It
+// returns the generator's indicator list too.
+func estate(t *testing.T) (*gen.Truth, *engine.Engine, []ioc.Indicator) {
 	t.Helper()
 	ctx := context.Background()
 	dir, lakeDir := t.TempDir(), filepath.Join(t.TempDir(), "lake")
@@ -37,7 +39,11 @@ func estate(t *testing.T) (*gen.Truth, *engine.Engine) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	return truth, e
+	set, err := ioc.ReadFiles([]string{filepath.Join(dir, truth.Indicators)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return truth, e, set.Indicators()
 }
 
 // service is a protocol and port as the truth and the rules name them:
@@ -59,18 +65,51 @@ func setString(m map[service]bool) string {
 // every workload's recommended ingress is what its service really
 // listens on, its egress what it really calls (as far as the period's
 // traffic exercised them), no rule opens an ephemeral port, and attack
-// and scanner traffic is excluded and listed.
+// and scanner traffic is excluded and listed. The attacks are marked
+// twice: from the generator's truth, as a hunt that found every one would
+// mark them, and by the hunt itself with the estate's indicator list, as
+// `sg recommend --ioc indicators.txt` does.
 func TestRecommend_EqualsWhatTheEstateServesAndCalls(t *testing.T) {
-	truth, e := estate(t)
+	truth, e, inds := estate(t)
 	ctx := context.Background()
 	ips := addressesByWorkload(truth)
-	bad := busiestClient(t, e, ips)
-	excl := sgadvisor.FromIndicators([]ioc.Indicator{{Prefix: netip.PrefixFrom(bad, 32), Comment: "test: marked malicious"}})
-	excl = append(excl, attackExclusions(t, truth)...)
-	reps, err := sgadvisor.Run(ctx, e, sgadvisor.Options{Subject: sgadvisor.Subject{Kind: sgadvisor.KindAll}, Exclude: excl})
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := sgadvisor.Subject{Kind: sgadvisor.KindAll}
+	t.Run("attacks from the truth", func(t *testing.T) {
+		bad := busiestClient(t, e, ips)
+		attacks := attackExclusions(t, truth)
+		excl := append(sgadvisor.FromIndicators([]ioc.Indicator{{Prefix: netip.PrefixFrom(bad, 32), Comment: "test: marked malicious"}}), attacks...)
+		reps, err := sgadvisor.Run(ctx, e, sgadvisor.Options{Subject: all, Exclude: excl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkEstate(t, e, truth, ips, reps)
+		checkAttacksListed(t, e, truth, reps, func(i int, reason string) bool {
+			return strings.HasPrefix(reason, fmt.Sprintf("hunt finding attack-%d (", i))
+		})
+		checkExcluded(t, e, reps, bad, attacks)
+	})
+	t.Run("attacks from the hunt", func(t *testing.T) {
+		found, err := hunt.Run(ctx, e, hunt.Options{Indicators: inds, Config: hunt.DefaultConfig()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		excl := append(sgadvisor.FromIndicators(inds), sgadvisor.FromFindings(found.Findings)...)
+		reps, err := sgadvisor.Run(ctx, e, sgadvisor.Options{Subject: all, Exclude: excl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkEstate(t, e, truth, ips, reps)
+		checkAttacksListed(t, e, truth, reps, func(_ int, reason string) bool {
+			return strings.HasPrefix(reason, "hunt finding ") || strings.HasPrefix(reason, "indicator ")
+		})
+	})
+}
+
+// checkEstate compares the reports' rules with what the truth says each
+// workload serves and calls, checks every rule, and that the scanners'
+// probes are exposure.
+func checkEstate(t *testing.T, e *engine.Engine, truth *gen.Truth, ips map[string][]string, reps []*sgadvisor.Report) {
+	t.Helper()
 	if len(reps) != len(ips)*2 {
 		t.Fatalf("%d reports for %d workloads in two regions each", len(reps), len(ips))
 	}
@@ -104,7 +143,6 @@ func TestRecommend_EqualsWhatTheEstateServesAndCalls(t *testing.T) {
 		}
 	}
 	checkScannersListed(t, truth, reps)
-	checkExcluded(t, e, reps, bad)
 }
 
 // addressesByWorkload maps each workload to every address its instances
@@ -154,7 +192,9 @@ func checkRule(t *testing.T, r *sgadvisor.Report, dir string, rule sgadvisor.Rul
 }
 
 // exercised is what the truth says the workload serves (ingress) or
-// calls (egress), security-group-filtered, accepted and answered, kept to
+// calls (egress) — the estate's edges and its benign look-alikes (a
+// database's backups to S3, health checks), not the attacks —
+// security-group-filtered, accepted and answered, kept to
 // what the period's traffic actually carried: at least one accepted
 // request with a reply at the workload's addresses. The lake is read
 // with the truth's knowledge of who serves, not the advisor's inference.
@@ -208,12 +248,23 @@ func busiestClient(t *testing.T, e *engine.Engine, ips map[string][]string) neti
 	return netip.MustParseAddr(engine.AsString(res.Rows[0][0]))
 }
 
-// attackExclusions marks the generator's injected attacks (when it
-// injects any) as hunt findings would.
+// excluded says whether the advisor takes the hunt's finding of an
+// attack: one of sgadvisor.MaliciousDetectors, and not a lateral-movement
+// fan-out (its finding names no destinations; FromFindings leaves it).
+// The others — exposure, fan-outs — stay in: their traffic must support
+// no port that the workloads do not really serve or call, and unanswered
+// probes must be exposure.
+func excluded(a gen.Attack) bool {
+	return !a.Benign && slices.Contains(sgadvisor.MaliciousDetectors, a.Detector) && a.Kind != "admin-fan-out"
+}
+
+// attackExclusions marks the generator's injected attacks as a hunt that
+// found every one would: those the advisor takes, with their sources,
+// destinations (anyone for a sweep), ports and time span.
 func attackExclusions(t *testing.T, truth *gen.Truth) []sgadvisor.Exclusion {
 	var out []sgadvisor.Exclusion
 	for i, a := range truth.Attacks {
-		if a.Benign {
+		if !excluded(a) {
 			continue
 		}
 		x, err := sgadvisor.FindingExclusion(a.Detector, fmt.Sprint("attack-", i), a.Src, a.Dst, a.Ports, a.Start, a.End)
@@ -221,6 +272,64 @@ func attackExclusions(t *testing.T, truth *gen.Truth) []sgadvisor.Exclusion {
 			t.Fatal(err)
 		}
 		out = append(out, x)
+	}
+	return out
+}
+
+// checkAttacksListed: every attack the advisor takes the findings of,
+// wherever a workload's interface accepted its traffic, is listed in that
+// workload's not_recommended — on one of its ports, in its time, for a
+// reason that names an exclusion (listed says which).
+func checkAttacksListed(t *testing.T, e *engine.Engine, truth *gen.Truth, reps []*sgadvisor.Report, listed func(i int, reason string) bool) {
+	t.Helper()
+	workloadOf := map[string]string{}
+	for _, in := range truth.Instances {
+		workloadOf[in.ENI] = in.Name
+	}
+	checked := 0
+	for i, a := range truth.Attacks {
+		if !excluded(a) {
+			continue
+		}
+		for _, eni := range acceptedAt(t, e, a) {
+			name := workloadOf[eni]
+			if name == "" {
+				continue // a NAT gateway, a transit-gateway attachment
+			}
+			checked++
+			if !slices.ContainsFunc(reps, func(r *sgadvisor.Report) bool {
+				return r.Workload == name && slices.ContainsFunc(r.NotRecommended, func(s sgadvisor.Seen) bool {
+					return (len(a.Ports) == 0 || slices.Contains(a.Ports, s.Port)) && !s.FirstSeen.After(a.End) && !s.LastSeen.Before(a.Start) && listed(i, s.Reason)
+				})
+			}) {
+				t.Errorf("%s: attack %d (%s %s, ports %v) reached it and is not listed as not recommended", name, i, a.Detector, a.Kind, a.Ports)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no attack reached a workload: nothing was checked")
+	}
+}
+
+// acceptedAt lists the interfaces that accepted the requests of an
+// attack: from its sources, to its destinations (anyone when it has
+// none), on its ports (any when it lists none), in its time.
+func acceptedAt(t *testing.T, e *engine.Engine, a gen.Attack) []string {
+	t.Helper()
+	ports := make([]int32, 0, len(a.Ports))
+	for _, p := range a.Ports {
+		ports = append(ports, int32(p))
+	}
+	res, err := e.QueryParams(context.Background(), `SELECT DISTINCT interface_id FROM flows
+  WHERE action = 'ACCEPT' AND list_contains($1, srcaddr) AND (len($2) = 0 OR list_contains($2, dstaddr))
+    AND (len($3) = 0 OR list_contains($3, dstport)) AND start BETWEEN $4 AND $5 ORDER BY 1`,
+		0, a.Src, a.Dst, ports, a.Start.Unix(), a.End.Unix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range res.Rows {
+		out = append(out, engine.AsString(r[0]))
 	}
 	return out
 }
@@ -249,10 +358,12 @@ func checkScannersListed(t *testing.T, truth *gen.Truth, reps []*sgadvisor.Repor
 }
 
 // checkExcluded: traffic from the address marked malicious supports no
-// rule, and is listed with its reason, conversation for conversation.
-func checkExcluded(t *testing.T, e *engine.Engine, reps []*sgadvisor.Report, bad netip.Addr) {
+// rule, and is listed with its reason, conversation for conversation:
+// the rules of a run with the attacks alone excluded lose exactly what is
+// listed.
+func checkExcluded(t *testing.T, e *engine.Engine, reps []*sgadvisor.Report, bad netip.Addr, attacks []sgadvisor.Exclusion) {
 	t.Helper()
-	plain, err := sgadvisor.Run(context.Background(), e, sgadvisor.Options{Subject: sgadvisor.Subject{Kind: sgadvisor.KindAll}})
+	plain, err := sgadvisor.Run(context.Background(), e, sgadvisor.Options{Subject: sgadvisor.Subject{Kind: sgadvisor.KindAll}, Exclude: attacks})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,11 +12,14 @@ import (
 )
 
 // Exclusion marks traffic as malicious: a conversation between one of
-// Addrs and one of Peers (anyone when Peers is empty), on one of Ports
-// (any when empty), within [From, To] (open where zero), supports no rule.
-// Indicator lists give an address and anyone; a hunt finding gives its
-// source, its destination (or anyone, for a sweep), its ports and its
-// time span.
+// Addrs and one of Peers, on one of Ports (any when empty), within
+// [From, To] (open where zero), supports no rule. When Peers is empty the
+// finding was about many: then a conversation one of Addrs began with
+// anyone is malicious (a spam bot's or a sweeping host's own calls, a
+// scanner's probes), not what others began with it (the clients a
+// compromised web server keeps serving). Indicator lists give an address
+// and anyone, either way; a hunt finding gives its sources, its
+// destinations (or anyone, for a sweep), its ports and its time span.
 type Exclusion struct {
 	Addrs    []netip.Prefix
 	Peers    []netip.Prefix
@@ -130,9 +133,14 @@ func (x Exclusion) covers(o obs) bool {
 	if len(x.Ports) > 0 && !slices.Contains(x.Ports, o.port) {
 		return false
 	}
-	anyPeer := len(x.Peers) == 0
-	return (inAny(o.remote, x.Addrs) && (anyPeer || inAny(o.local, x.Peers))) ||
-		(!anyPeer && inAny(o.remote, x.Peers) && inAny(o.local, x.Addrs))
+	if len(x.Peers) == 0 {
+		began := o.local
+		if o.direction() == "ingress" {
+			began = o.remote
+		}
+		return inAny(began, x.Addrs)
+	}
+	return (inAny(o.remote, x.Addrs) && inAny(o.local, x.Peers)) || (inAny(o.remote, x.Peers) && inAny(o.local, x.Addrs))
 }
 
 func inAny(a netip.Addr, ps []netip.Prefix) bool {
@@ -174,28 +182,83 @@ func hostPrefixes(addrs []string) ([]netip.Prefix, error) {
 }
 
 // MaliciousDetectors are the hunt detectors whose findings name an
-// attacker's or a compromised host's traffic. Left out: exposure (the
-// subject's own open doors; its unanswered probes are exposure here
-// too), lateral-movement and unusual-traffic (new or rare is not bad: a
-// fresh deployment is both), and threshold (the analyst's own rules,
-// which may count anything).
-var MaliciousDetectors = []string{"port-scan", "brute-force", "ioc", "beaconing", "exfiltration", "crypto-mining", "outbound-dos", "spam-bot"}
+// attacker's or a compromised host's traffic. unusual-traffic and
+// lateral-movement are among them: a port to the internet the workload
+// never used before (a proxy, IRC, a C2 default), gigabytes on an edge it
+// uses daily, a new path between workloads (web → database, across the
+// transit gateway, from on premises) are exactly the rules least privilege
+// must question; listed as not recommended, a new legitimate dependency is
+// the auditor's call. A lateral-movement fan-out (one host reaching many
+// on an admin port) is not taken: it names no destinations, and excluding
+// all of a bastion's logins for its span cuts the rules its daily work
+// needs. Left out: exposure (the subject's own open doors, the office's
+// SSH to the bastions among them; its unanswered probes are exposure
+// here too) and threshold (the analyst's own rules, which may count
+// anything).
+var MaliciousDetectors = []string{"port-scan", "brute-force", "ioc", "beaconing", "exfiltration", "crypto-mining", "outbound-dos", "spam-bot",
+	"unusual-traffic", "lateral-movement"}
 
 // FromFindings turns the findings of MaliciousDetectors that name a
-// source address, Low severity or worse, into exclusions.
+// source address, Low severity or worse, into exclusions: the addresses
+// each side names (its address and the lists in its details), anyone as
+// destination when it is about more than it lists, any port when its
+// port list was cut.
 func FromFindings(fs []hunt.Finding) []Exclusion {
 	var out []Exclusion
 	for _, f := range fs {
-		if !slices.Contains(MaliciousDetectors, f.Detector) || f.Severity < hunt.Low || f.Src.Address == "" {
+		if !slices.Contains(MaliciousDetectors, f.Detector) || f.Severity < hunt.Low {
 			continue
 		}
-		x, err := FindingExclusion(f.Detector, f.ID, []string{f.Src.Address}, []string{f.Dst.Address}, f.Ports, f.FirstSeen, f.LastSeen)
+		src, dst := findingAddrs(f.Src, f.Details, "src_addresses", "sources"), findingAddrs(f.Dst, f.Details, "dst_addresses", "hosts")
+		if len(src) == 0 {
+			continue
+		}
+		if f.Dst.Count > int64(len(dst)) {
+			dst = nil // about more destinations than it lists: anyone
+		}
+		if f.Detector == "lateral-movement" && len(dst) == 0 {
+			continue // a fan-out: the bastion's daily logins look the same
+		}
+		ports := f.Ports
+		if f.DistinctPorts > int64(len(ports)) {
+			ports = nil // the list was cut: any port
+		}
+		x, err := FindingExclusion(f.Detector, f.ID, src, dst, ports, f.FirstSeen, f.LastSeen)
 		if err != nil {
 			slog.Warn("finding not excluded", "finding", f.ID, "err", err)
 			continue
 		}
 		x.Reason += ": " + f.Title
 		out = append(out, x)
+	}
+	return out
+}
+
+// findingAddrs lists the distinct addresses one side of a finding names:
+// its address and the lists in its details (a workload's several
+// instances, the NAT gateway that carried its traffic, the sources of a
+// crowd). Details hold []string from the hunt, []any once read from JSON.
+func findingAddrs(ep hunt.Endpoint, details map[string]any, keys ...string) []string {
+	var out []string
+	add := func(s string) {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	add(ep.Address)
+	for _, k := range keys {
+		switch l := details[k].(type) {
+		case []string:
+			for _, s := range l {
+				add(s)
+			}
+		case []any:
+			for _, v := range l {
+				if s, ok := v.(string); ok {
+					add(s)
+				}
+			}
+		}
 	}
 	return out
 }

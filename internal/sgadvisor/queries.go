@@ -25,7 +25,12 @@ package sgadvisor
 //     49152–65535; NAT gateways use 1024–65535, which is why a port in
 //     the registered range proves nothing alone) — medium when the fixed
 //     port served several connections or a well-known or registered port
-//     faced an ephemeral one, else low;
+//     faced an ephemeral one, else low; low too when the port chosen is
+//     in the ephemeral ranges and the other is well-known or registered
+//     (fan-in chose it against the classes: a scanner that keeps one
+//     source port while it probes many services looks like a server);
+//   - a TCP conversation only one side sent in was begun by that side
+//     (a probe nobody answered), whatever its ports;
 //   - port-less protocols (ICMP…) are left 'unknown' for Go to decide
 //     from the peers (decide.go), with each end's count of peers on the
 //     protocol: private peers only when the peer is private, so that
@@ -85,6 +90,8 @@ const observations = `WITH s AS (
   SELECT *,
     CASE WHEN local_starts <> remote_starts THEN CASE WHEN remote_starts THEN 'local' ELSE 'remote' END
          WHEN protocol NOT IN (6, 17) THEN 'unknown'
+         WHEN protocol = 6 AND out_packets = 0 AND in_packets > 0 THEN 'local'
+         WHEN protocol = 6 AND in_packets = 0 AND out_packets > 0 THEN 'remote'
          WHEN lcls > rcls AND lfan >= rfan THEN 'local'
          WHEN rcls > lcls AND rfan >= lfan THEN 'remote'
          WHEN lfan <> rfan AND greatest(lfan, rfan) >= 2 THEN CASE WHEN lfan > rfan THEN 'local' ELSE 'remote' END
@@ -104,6 +111,7 @@ const observations = `WITH s AS (
     CASE WHEN local_starts <> remote_starts THEN 'tcp-flags' WHEN side = 'unknown' THEN 'peers' ELSE 'ports' END AS basis,
     CASE WHEN local_starts <> remote_starts THEN 'high'
          WHEN side = 'unknown' THEN 'low'
+         WHEN scls <= 1 AND ocls >= 2 THEN 'low'
          WHEN (sfan >= 3 AND sfan >= 2 * ofan) OR (scls >= 2 AND ocls <= 1 AND sfan >= ofan) THEN 'medium'
          ELSE 'low' END AS confidence,
     CASE WHEN side = 'local' AND NOT in_ok THEN 'rejected'
