@@ -86,7 +86,7 @@ them offline with SQL.`,
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(newIngest(g), newQuery(g), newGen(g), newDemo(g))
-	root.AddCommand(newIOC(g), newSG(g), newHunt(g))
+	root.AddCommand(newIOC(g), newSG(g), newHunt(g), newServe(g))
 	root.AddCommand(newPivots(g)...)
 	addCompletionExamples(root)
 	addCompletions(root)

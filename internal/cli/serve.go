@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowtrail/flowtrail/internal/server"
+)
+
+// serveFlags bind into server.Config.
+type serveFlags struct {
+	cfg    server.Config
+	webDir string
+}
+
+func newServe(g *globals) *cobra.Command {
+	f := &serveFlags{}
+	cmd := &cobra.Command{
+		Use:   "serve [--addr 127.0.0.1:8080]",
+		Short: "Open a web UI over the lake: overview, traffic graph, pivots, security groups, SQL console, sources",
+		Long: `Serves a web UI over the lake, built on the same analyses as the command line:
+the overview (traffic over time accepted and rejected, top talkers, top rejected
+sources, coverage gaps), a traffic graph, pivots on an address, interface or
+workload, the security-group audit, a read-only SQL console with the named
+queries, and what was ingested with its rejected lines. Every page honours the
+time range picked at its top; /api/<page> answers the same data as JSON.
+
+The server listens on loopback unless --addr says otherwise. Anywhere else it
+requires a token: one is generated and printed once, or read from --token-file.
+It answers only Host names that cannot be a rebound DNS name (IP addresses,
+localhost, and when listening beyond loopback the machine's name and
+--allow-host), refuses cross-origin writes, runs console SQL read-only with a
+row limit and a timeout, and bounds every request in time. It follows the lake:
+after an ingest, the next request sees the new data.`,
+		Example: `  flowtrail serve --lake ./case42
+  flowtrail serve --lake ./case42 --addr 127.0.0.1:9000
+  flowtrail serve --lake ./case42 --addr 0.0.0.0:8080                # prints a token to open it with
+  flowtrail serve --lake ./case42 --addr 10.0.0.5:8080 --token-file ~/.flowtrail-token --allow-host ir-laptop.corp`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := f.cfg
+			cfg.Lake, cfg.Out = g.lake, g.stdout
+			if f.webDir != "" {
+				cfg.Assets = os.DirFS(f.webDir)
+			}
+			return server.Run(cmd.Context(), cfg)
+		},
+	}
+	addServeFlags(cmd, f)
+	return cmd
+}
+
+func addServeFlags(cmd *cobra.Command, f *serveFlags) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.cfg.Addr, "addr", "127.0.0.1:8080", "listen on this IP address and port; beyond loopback a token is required")
+	fl.StringVar(&f.cfg.TokenFile, "token-file", "", "read the access token from this file (at least 16 characters) instead of generating one")
+	fl.StringArrayVar(&f.cfg.AllowHosts, "allow-host", nil, "also answer requests for this host name (a DNS name or proxy in front of the server; repeatable)")
+	fl.StringVar(&f.cfg.MemoryLimit, "memory-limit", "2GB", "DuckDB memory limit of each engine (the server opens up to three)")
+	fl.DurationVar(&f.cfg.QueryTimeout, "timeout", 30*time.Second, "stop a page's or console query that runs longer")
+	fl.DurationVar(&f.cfg.SlowTimeout, "analysis-timeout", 30*time.Minute, "stop a long analysis (audit, workload pivot) that runs longer")
+	fl.IntVar(&f.cfg.MaxRows, "max-rows", 10000, "rows a console query returns at most, shown or downloaded")
+	fl.StringVar(&f.webDir, "web-dir", "", "serve templates and static files from this directory instead of the embedded ones (development)")
+	_ = fl.MarkHidden("web-dir")
+}
