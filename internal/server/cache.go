@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,6 +25,14 @@ type entry struct {
 	err     error
 	started time.Time
 	took    time.Duration
+	note    atomic.Pointer[string] // what a background computation is doing now
+}
+
+func (e *entry) noted() string {
+	if p := e.note.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 const (
@@ -66,12 +75,17 @@ type job struct {
 	ready   bool
 	started time.Time
 	took    time.Duration
+	note    string
 }
+
+// slowFunc is a background computation; it may say what it is doing
+// with note.
+type slowFunc func(ctx context.Context, note func(string)) (any, error)
 
 // background returns key's value if it is ready; otherwise it starts fn
 // (once) detached from the request, under parent with a timeout, and
 // reports it as running.
-func (c *cache) background(parent context.Context, key string, timeout time.Duration, fn func(context.Context) (any, error)) job {
+func (c *cache) background(parent context.Context, key string, timeout time.Duration, fn slowFunc) job {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.entries[key]; ok {
@@ -82,7 +96,7 @@ func (c *cache) background(parent context.Context, key string, timeout time.Dura
 			}
 			c.drop(key, e)
 		default:
-			return job{started: e.started}
+			return job{started: e.started, note: e.noted()}
 		}
 	}
 	if c.running >= maxRunning {
@@ -93,7 +107,8 @@ func (c *cache) background(parent context.Context, key string, timeout time.Dura
 	go func() {
 		ctx, cancel := context.WithTimeout(parent, timeout)
 		defer cancel()
-		run(ctx, e, fn) // a failure is kept, for the page polling for it
+		note := func(s string) { e.note.Store(&s) }
+		run(ctx, e, func(ctx context.Context) (any, error) { return fn(ctx, note) }) // a failure is kept, for the page polling for it
 		c.mu.Lock()
 		c.running--
 		c.mu.Unlock()

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
@@ -39,8 +40,55 @@ func (s *Server) overview(r *request, v *view) error {
 	d, err := s.quick(r.Context(), r.snap, "overview|"+r.window.key(), func(ctx context.Context, e *engine.Engine) (any, error) {
 		return buildOverview(ctx, e, r.window, bucket)
 	})
-	v.Data = d
-	return err
+	if err != nil {
+		return err
+	}
+	v.Data = overviewPage{overviewData: d.(*overviewData), Findings: s.findingsSummary(r.snap, r.window)}
+	return nil
+}
+
+// overviewPage adds the window's findings, which come from a hunt that
+// runs in the background and so are not kept with the rest.
+type overviewPage struct {
+	*overviewData
+	Findings *findingsSummary `json:"findings"`
+}
+
+// findingsSummary counts the window's findings by severity, or says the
+// hunt is running.
+type findingsSummary struct {
+	Window     window          `json:"-"`
+	Running    *running        `json:"running,omitempty"`
+	Error      string          `json:"error,omitempty"`
+	BySeverity []severityCount `json:"by_severity,omitempty"`
+	Total      int             `json:"total"`
+}
+
+func (s *Server) findingsSummary(snap *snapshot, w window) *findingsSummary {
+	rep, j := s.huntReport(snap, w)
+	fs := &findingsSummary{Window: w}
+	switch {
+	case rep != nil:
+		fs.BySeverity, fs.Total = bySeverity(rep.Findings), len(rep.Findings)
+	case j.err != nil:
+		fs.Error = j.err.Error()
+	default:
+		fs.Running = newRunning("the hunt", j)
+	}
+	return fs
+}
+
+// findingsFragment is the overview's findings box on its own, which the
+// overview asks for again while the hunt runs.
+func (s *Server) findingsFragment(w http.ResponseWriter, hr *http.Request) {
+	snap, release := s.lake.acquire(hr.Context())
+	defer release()
+	win, err := parseWindow(hr)
+	if err != nil {
+		refuse(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	s.pages.fragment(w, "overview", "findings-summary", s.findingsSummary(snap, win))
 }
 
 func buildOverview(ctx context.Context, e *engine.Engine, w window, bucket time.Duration) (*overviewData, error) {

@@ -71,7 +71,7 @@ func (s *Server) runPivot(r *request, v *view, subject pivot.Subject) (*pivot.Re
 
 // slowWorkload is slow() on the engine narrowed to a workload.
 func (s *Server) slowWorkload(snap *snapshot, key, workload string, fn func(context.Context, *engine.Engine) (any, error)) job {
-	return snap.results.background(snap.ctx, key, s.cfg.SlowTimeout, func(ctx context.Context) (any, error) {
+	return snap.results.background(snap.ctx, key, s.cfg.SlowTimeout, func(ctx context.Context, _ func(string)) (any, error) {
 		b, err := snap.batchDB(ctx)
 		if err != nil {
 			return nil, err

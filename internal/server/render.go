@@ -13,9 +13,11 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
+	"github.com/flowtrail/flowtrail/internal/hunt"
 	"github.com/flowtrail/flowtrail/internal/ledger"
 	"github.com/flowtrail/flowtrail/internal/render"
 	"github.com/flowtrail/flowtrail/internal/traffic"
@@ -175,24 +177,28 @@ func statusOf(err error) int {
 
 func (p *pages) funcs() template.FuncMap {
 	return template.FuncMap{
-		"href":       href,
-		"asset":      func(name string) string { return "/static/" + name + "?v=" + p.version },
-		"time":       fmtTime,
-		"bytes":      fmtBytes,
-		"num":        fmtNum,
-		"cell":       cell,
-		"datetime":   func(t time.Time) string { return inputTime(t) },
-		"add":        func(a, b int) int { return a + b },
-		"sub":        func(a, b int) int { return max(a-b, 0) },
-		"join":       strings.Join,
-		"navItems":   func() []navItem { return nav },
-		"keep":       keepHref,
-		"sameWindow": func(a, b window) bool { return a.Since.Equal(b.Since) && a.Until.Equal(b.Until) },
-		"tbl":        func(t *table, w window) tableView { return tableView{T: t, W: w} },
-		"pivotHref":  func(kind string, v any, w window) string { return href("/pivot", w, "kind", kind, "value", cell(v)) },
-		"cellClass":  cellClass,
-		"list":       asList,
-		"ports":      portRange,
+		"href":          href,
+		"asset":         func(name string) string { return "/static/" + name + "?v=" + p.version },
+		"time":          fmtTime,
+		"bytes":         fmtBytes,
+		"num":           fmtNum,
+		"cell":          cell,
+		"datetime":      func(t time.Time) string { return inputTime(t) },
+		"add":           func(a, b int) int { return a + b },
+		"sub":           func(a, b int) int { return max(a-b, 0) },
+		"join":          strings.Join,
+		"navItems":      func() []navItem { return nav },
+		"keep":          keepHref,
+		"sameWindow":    func(a, b window) bool { return a.Since.Equal(b.Since) && a.Until.Equal(b.Until) },
+		"tbl":           func(t *table, w window) tableView { return tableView{T: t, W: w} },
+		"pivotHref":     func(kind string, v any, w window) string { return href("/pivot", w, "kind", kind, "value", cell(v)) },
+		"cellClass":     cellClass,
+		"navActive":     func(page, item string) bool { return page == item || page+"s" == item },
+		"severityNames": func() []string { return severities },
+		"endpointOf":    func(e hunt.Endpoint, w window) endpointView { return endpointView{E: e, W: w} },
+		"mitreURL":      mitreURL,
+		"list":          asList,
+		"ports":         portRange,
 		"rejectsOf": func(p *ledger.Page, w window, path string, keep url.Values) rejectsView {
 			return rejectsView{Page: p, W: w, Path: path, Keep: keep}
 		},
@@ -202,8 +208,23 @@ func (p *pages) funcs() template.FuncMap {
 // navItem is one entry of the top navigation.
 type navItem struct{ Path, Page, Label string }
 
-var nav = []navItem{{"/overview", "overview", "Overview"}, {"/graph", "graph", "Traffic graph"},
+var nav = []navItem{{"/overview", "overview", "Overview"}, {"/findings", "findings", "Findings"}, {"/graph", "graph", "Traffic graph"},
 	{"/pivot", "pivot", "Pivot"}, {"/sg", "sg", "Security groups"}, {"/console", "console", "SQL console"}, {"/sources", "sources", "Sources"}}
+
+type endpointView struct {
+	E hunt.Endpoint
+	W window
+}
+
+// mitreURL links an ATT&CK technique (T1046, T1110.001) to its page.
+func mitreURL(id string) string {
+	if !mitreID.MatchString(id) {
+		return ""
+	}
+	return "https://attack.mitre.org/techniques/" + strings.Replace(id, ".", "/", 1) + "/"
+}
+
+var mitreID = regexp.MustCompile(`^T[0-9]{4}(\.[0-9]{3})?$`)
 
 type tableView struct {
 	T *table
@@ -364,3 +385,5 @@ func toInt64(v any) int64 {
 	}
 	return 0
 }
+
+func itoa(n int) string { return fmt.Sprint(n) }

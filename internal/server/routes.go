@@ -18,6 +18,8 @@ func (s *Server) routes() {
 		http.Redirect(w, r, "/overview?"+r.URL.RawQuery, http.StatusSeeOther)
 	})
 	s.page("/overview", "overview", s.overview)
+	s.page("/findings", "findings", s.findingsPage)
+	s.page("/findings/{id}", "finding", s.findingPage)
 	m.HandleFunc("GET /graph", func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, "graph", s.graphPage, false) })
 	s.page("/pivot", "pivot", s.pivotPage)
 	s.page("/sg", "sg", s.sgPage)
@@ -25,6 +27,7 @@ func (s *Server) routes() {
 	s.page("/sources", "sources", s.sourcesPage)
 	s.page("/sources/{id}", "source", s.sourcePage)
 	m.Handle("GET /api/graph", s.apiOnly(s.graphData))
+	m.HandleFunc("GET /overview/findings", s.findingsFragment)
 	m.HandleFunc("POST /console/run", s.consoleRun)
 	m.HandleFunc("POST /api/query", s.apiQuery)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -41,7 +44,11 @@ func (s *Server) static() http.Handler {
 			refuse(w, http.StatusNotFound, "no such file")
 			return
 		}
-		w.Header().Set("Cache-Control", "public, max-age=86400")
+		if s.dev {
+			w.Header().Set("Cache-Control", "no-cache")
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=86400")
+		}
 		files.ServeHTTP(w, r)
 	})
 }
@@ -139,8 +146,8 @@ func (s *Server) quick(ctx context.Context, snap *snapshot, key string, fn func(
 
 // slow computes key once per snapshot on the batch engine, in the
 // background: the page shows it running and asks again.
-func (s *Server) slow(snap *snapshot, key string, fn func(context.Context, *engine.Engine) (any, error)) job {
-	return snap.results.background(snap.ctx, key, s.cfg.SlowTimeout, func(ctx context.Context) (any, error) {
+func (s *Server) slow(snap *snapshot, key string, fn func(context.Context, *engine.Engine, func(string)) (any, error)) job {
+	return snap.results.background(snap.ctx, key, s.cfg.SlowTimeout, func(ctx context.Context, note func(string)) (any, error) {
 		b, err := snap.batchDB(ctx)
 		if err != nil {
 			return nil, err
@@ -148,7 +155,7 @@ func (s *Server) slow(snap *snapshot, key string, fn func(context.Context, *engi
 		var out any
 		err = b.do(ctx, func(e *engine.Engine) error {
 			var err error
-			out, err = fn(ctx, e)
+			out, err = fn(ctx, e, note)
 			return err
 		})
 		return out, err
@@ -160,12 +167,13 @@ func (s *Server) slow(snap *snapshot, key string, fn func(context.Context, *engi
 type running struct {
 	Running bool      `json:"running"`
 	What    string    `json:"what"`
+	Now     string    `json:"now,omitempty"` // the step it is at
 	Started time.Time `json:"started"`
 	Elapsed string    `json:"elapsed"`
 }
 
 func newRunning(what string, j job) *running {
-	return &running{Running: true, What: what, Started: j.started, Elapsed: time.Since(j.started).Round(time.Second).String()}
+	return &running{Running: true, What: what, Now: j.note, Started: j.started, Elapsed: time.Since(j.started).Round(time.Second).String()}
 }
 
 // await turns a background job into the page's data: its value when

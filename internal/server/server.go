@@ -17,7 +17,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -51,6 +50,10 @@ type Config struct {
 	Ready func(url string)
 }
 
+// fromDisk says the assets are not the embedded ones: a developer is
+// editing them, so nothing may be cached.
+func (c Config) fromDisk() bool { return c.Assets != nil }
+
 func (c Config) withDefaults() Config {
 	c.Addr = cmp.Or(c.Addr, "127.0.0.1:8080")
 	c.MemoryLimit = cmp.Or(c.MemoryLimit, "2GB")
@@ -69,6 +72,7 @@ func (c Config) withDefaults() Config {
 // Server holds the lake and the pages; Handler serves them.
 type Server struct {
 	cfg   Config
+	dev   bool // assets from disk: not cached
 	lake  *lakeState
 	pages *pages
 	mux   *http.ServeMux
@@ -76,6 +80,7 @@ type Server struct {
 
 // New opens the lake and parses the pages.
 func New(ctx context.Context, cfg Config) (*Server, error) {
+	dev := cfg.fromDisk()
 	cfg = cfg.withDefaults()
 	p, err := parsePages(cfg.Assets)
 	if err != nil {
@@ -85,7 +90,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, lake: l, pages: p, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, dev: dev, lake: l, pages: p, mux: http.NewServeMux()}
 	s.routes()
 	return s, nil
 }
@@ -127,8 +132,8 @@ func (s *Server) bounded(next http.Handler) http.Handler {
 const maxBody = 256 << 10
 
 // Run serves until ctx is cancelled.
-func Run(ctx context.Context, cfg Config) error {
-	cfg = cfg.withDefaults()
+func Run(ctx context.Context, given Config) error {
+	cfg := given.withDefaults()
 	bound, err := bindAddr(cfg.Addr)
 	if err != nil {
 		return err
@@ -137,7 +142,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	s, err := New(ctx, cfg)
+	s, err := New(ctx, given)
 	if err != nil {
 		return err
 	}
@@ -239,5 +244,3 @@ func announce(out io.Writer, addr net.Addr, token string, generated bool) string
 	fmt.Fprintf(out, "flowtrail: serving on %s — open %s\n", addr, url)
 	return url
 }
-
-var _ = template.HTML("")

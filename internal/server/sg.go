@@ -20,7 +20,7 @@ type sgData struct {
 func (s *Server) sgPage(r *request, v *view) error {
 	v.Title = "Security groups"
 	w := sgaudit.Window{Since: r.window.Since, Until: r.window.Until}
-	j := s.slow(r.snap, "sg|"+r.window.key(), func(ctx context.Context, e *engine.Engine) (any, error) {
+	j := s.slow(r.snap, "sg|"+r.window.key(), func(ctx context.Context, e *engine.Engine, _ func(string)) (any, error) {
 		return sgaudit.Run(ctx, e, w)
 	})
 	out, err := await(v, "the security-group audit", j)

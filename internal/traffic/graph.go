@@ -16,14 +16,14 @@ import (
 type GraphOptions struct {
 	MaxNodes int // at most this many nodes (default and ceiling 2000)
 	MaxEdges int // at most this many edges, largest first (default 4000)
-	External int // public addresses drawn on their own, largest first (default 200)
+	External int // public addresses drawn on their own, largest first (default 100)
 	Private  int // private addresses no workload held, drawn on their own (default 300)
 }
 
 func (o GraphOptions) withDefaults() GraphOptions {
 	o.MaxNodes = min(cmp.Or(o.MaxNodes, 2000), 2000)
 	o.MaxEdges = cmp.Or(o.MaxEdges, 4000)
-	o.External = cmp.Or(o.External, 200)
+	o.External = cmp.Or(o.External, 100)
 	o.Private = cmp.Or(o.Private, 300)
 	return o
 }
@@ -39,6 +39,20 @@ type Graph struct {
 	Addresses int    `json:"addresses"`        // distinct addresses in the window
 	Folded    int    `json:"folded_addresses"` // addresses drawn inside an "other" node
 	Dropped   int    `json:"dropped_edges"`    // edges beyond MaxEdges, smallest first
+
+	spans map[string][]span // for NodeOf
+	ids   []string          // every node's ID, drawn or not, by index
+}
+
+// NodeOf is the ID of the node addr stood for at t, "" when the graph
+// never saw the address.
+func (g *Graph) NodeOf(addr string, t time.Time) string {
+	for _, s := range g.spans[addr] {
+		if at := t.Unix(); at >= s.from && at < s.to {
+			return g.ids[s.node]
+		}
+	}
+	return ""
 }
 
 // Node is one vertex. Pivot says how to look at it more closely.
@@ -267,7 +281,10 @@ func (b *graphBuilder) mapRows() func(func([]any) bool) {
 
 // finish keeps the largest edges and the nodes they touch.
 func (b *graphBuilder) finish(rows [][]any) *Graph {
-	g := &Graph{Counting: Counting, Addresses: b.total, Folded: b.folded, Nodes: []Node{}, Edges: []Edge{}}
+	g := &Graph{Counting: Counting, Addresses: b.total, Folded: b.folded, Nodes: []Node{}, Edges: []Edge{}, spans: b.spans}
+	for _, n := range b.nodes {
+		g.ids = append(g.ids, n.ID)
+	}
 	type edge struct {
 		s, d           int
 		action         string

@@ -2,6 +2,7 @@ package traffic
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
@@ -41,20 +42,28 @@ func BucketFor(span time.Duration, max int) time.Duration {
 	return buckets[len(buckets)-1]
 }
 
+// seriesSQL sums a relation of flow records (%s) per bucket of $3
+// seconds, in the window $1, $2.
 const seriesSQL = `SELECT (start // $3::BIGINT) * $3::BIGINT AS t,
   coalesce(sum(bytes) FILTER (WHERE action = 'ACCEPT'), 0)::BIGINT AS accepted_bytes,
   coalesce(sum(bytes) FILTER (WHERE action = 'REJECT'), 0)::BIGINT AS rejected_bytes,
   count(*) FILTER (WHERE action = 'ACCEPT') AS accepted,
   count(*) FILTER (WHERE action = 'REJECT') AS rejected,
   count(*) FILTER (WHERE action IS NULL) AS no_action
-FROM flows WHERE ` + inWindow + ` AND start IS NOT NULL
+FROM %s WHERE ` + inWindow + ` AND start IS NOT NULL
 GROUP BY t ORDER BY t`
 
 // VolumeOverTime sums bytes and counts records per bucket, accepted and
 // rejected apart. Buckets with no records are absent.
 func VolumeOverTime(ctx context.Context, e *engine.Engine, w Window, bucket time.Duration) (*Series, error) {
+	return seriesOf(ctx, e, "flows", w, bucket)
+}
+
+// seriesOf charts the records of relation, a view or a parenthesised
+// query over flows.
+func seriesOf(ctx context.Context, e *engine.Engine, relation string, w Window, bucket time.Duration) (*Series, error) {
 	secs := max(int64(bucket/time.Second), 1)
-	res, err := run(ctx, e, "chart traffic over time", seriesSQL, w, secs)
+	res, err := run(ctx, e, "chart traffic over time", fmt.Sprintf(seriesSQL, relation), w, secs)
 	if err != nil {
 		return nil, err
 	}

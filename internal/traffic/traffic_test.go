@@ -133,6 +133,22 @@ func TestTalkGraph_CountsEveryRecordOnce(t *testing.T) {
 	for _, n := range g.Nodes {
 		kinds[n.Kind]++
 	}
+	// Every edge's ends are the nodes its addresses stood for.
+	res, err = e.Query(ctx, `SELECT srcaddr, dstaddr, to_timestamp(start) FROM flows WHERE action IS NOT NULL LIMIT 50`, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edges := map[[2]string]bool{}
+	for _, x := range g.Edges {
+		edges[[2]string{x.Source, x.Target}] = true
+	}
+	for _, r := range res.Rows {
+		at := r[2].(time.Time)
+		s, d := g.NodeOf(r[0].(string), at), g.NodeOf(r[1].(string), at)
+		if s == "" || d == "" || !edges[[2]string{s, d}] {
+			t.Errorf("record %v → %v at %s: nodes %q → %q, no such edge", r[0], r[1], at, s, d)
+		}
+	}
 	if kinds["workload"] == 0 || kinds["external"] == 0 {
 		t.Errorf("want workloads and public addresses among the nodes, got %v", kinds)
 	}

@@ -101,7 +101,9 @@
 
   function groupOf(n, mode) {
     if (mode === 'none') return null;
-    if (n.kind === 'external' || n.kind === 'other') return n.kind === 'external' ? 'internet' : null;
+    // Public addresses talk to every VPC: a box around them would span the
+    // drawing, so they float.
+    if (n.kind === 'external' || n.kind === 'other') return null;
     var key = mode === 'vpc' ? n.vpc_id : n.account_id;
     return key || null;
   }
@@ -113,6 +115,7 @@
     g.edges.forEach(function (e) { maxBytes = Math.max(maxBytes, e.bytes); });
     var maxNode = 1;
     g.nodes.forEach(function (n) { maxNode = Math.max(maxNode, n.bytes); });
+    var fNodes = g.flagged_nodes || {}, fEdges = g.flagged_edges || {};
     g.nodes.forEach(function (n) {
       var parent = groupOf(n, mode);
       if (parent && !groups[parent]) {
@@ -120,37 +123,61 @@
         els.push({ group: 'nodes', data: { id: 'group:' + parent, label: parent, kind: 'group' } });
       }
       var size = 14 + 36 * Math.log(1 + n.bytes) / Math.log(1 + maxNode);
-      var d = { id: n.id, label: n.label, kind: n.kind, size: size, pivot: n.pivot || null, bytes: n.bytes };
+      var d = { id: n.id, label: n.label, kind: n.kind, size: size, pivot: n.pivot || null, bytes: n.bytes, finding: fNodes[n.id] || '' };
       if (parent) d.parent = 'group:' + parent;
       els.push({ group: 'nodes', data: d });
     });
     g.edges.forEach(function (e, i) {
       var w = 1 + 7 * Math.log(1 + e.bytes) / Math.log(1 + maxBytes);
-      els.push({ group: 'edges', data: { id: 'e' + i, source: e.source, target: e.target, action: e.action, width: w, bytes: e.bytes, records: e.records } });
+      els.push({ group: 'edges', data: { id: 'e' + i, source: e.source, target: e.target, action: e.action, width: w, bytes: e.bytes, records: e.records, finding: fEdges[e.source + '>' + e.target] || '' } });
     });
     return els;
   }
 
   var graphStyle = [
-    { selector: 'node', style: { 'label': 'data(label)', 'font-size': 9, 'width': 'data(size)', 'height': 'data(size)', 'background-color': colors.address, 'color': '#222', 'text-valign': 'bottom', 'text-margin-y': 2 } },
+    { selector: 'node', style: { 'label': 'data(label)', 'font-size': 9, 'min-zoomed-font-size': 7, 'width': 'data(size)', 'height': 'data(size)', 'background-color': colors.address, 'color': '#222', 'text-valign': 'bottom', 'text-margin-y': 2 } },
     { selector: 'node[kind = "workload"]', style: { 'background-color': colors.workload, 'shape': 'round-rectangle', 'font-size': 11, 'font-weight': 'bold' } },
     { selector: 'node[kind = "external"]', style: { 'background-color': colors.external, 'shape': 'diamond' } },
     { selector: 'node[kind = "other"]', style: { 'background-color': colors.folded, 'shape': 'hexagon' } },
     { selector: 'node[kind = "group"]', style: { 'background-color': '#eceff1', 'background-opacity': 0.6, 'border-color': '#b0bec5', 'border-width': 1, 'label': 'data(label)', 'text-valign': 'top', 'font-size': 11, 'color': '#455a64', 'shape': 'round-rectangle' } },
     { selector: 'edge', style: { 'width': 'data(width)', 'line-color': colors.accept, 'opacity': 0.55, 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', 'target-arrow-color': colors.accept, 'arrow-scale': 0.6 } },
     { selector: 'edge[action = "REJECT"]', style: { 'line-color': colors.reject, 'target-arrow-color': colors.reject, 'line-style': 'dashed' } },
+    { selector: 'node[?finding]', style: { 'border-width': 3, 'border-color': '#8e24aa' } },
+    { selector: 'node[finding = "high"], node[finding = "critical"]', style: { 'border-width': 4, 'border-color': '#4a148c' } },
+    { selector: 'edge[?finding]', style: { 'line-color': '#8e24aa', 'target-arrow-color': '#8e24aa', 'opacity': 0.9, 'z-index': 10 } },
     { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#000' } }
   ];
+
+  // layoutOptions: Cytoscape's force-directed layout, which keeps the
+  // members of a group (VPC, account) together; strong repulsion and long
+  // edges keep the groups apart.
+  function layoutOptions(n) {
+    if (typeof cytoscapeFcose !== 'undefined') {
+      return {
+        name: 'fcose', quality: n > 1000 ? 'draft' : 'default', animate: false, randomize: true, packComponents: true,
+        nodeRepulsion: function () { return 30000; }, idealEdgeLength: function () { return 110; }, edgeElasticity: function () { return 0.2; },
+        nestingFactor: 0.1, gravity: 0.2, gravityCompound: 2.0, gravityRangeCompound: 1.0, numIter: 2500, padding: 20,
+        nodeDimensionsIncludeLabels: false, tile: true
+      };
+    }
+    return { name: 'cose', animate: false, randomize: true, numIter: n > 800 ? 800 : 2500 };
+  }
 
   // held outside Alpine's reactive state: a Cytoscape instance must not
   // be wrapped in a proxy.
   var held = { cy: null, data: null };
 
+  var fcoseRegistered = false;
+
   function drawGraph(state, el, g) {
+    if (!fcoseRegistered && typeof cytoscapeFcose !== 'undefined') {
+      cytoscape.use(cytoscapeFcose);
+      fcoseRegistered = true;
+    }
     if (held.cy) held.cy.destroy();
     var cy = cytoscape({
       container: el, elements: elements(g, state.group), style: graphStyle, wheelSensitivity: 0.3,
-      layout: { name: 'cose', animate: false, nodeDimensionsIncludeLabels: false, numIter: g.nodes.length > 600 ? 600 : 1500, randomize: true }
+      layout: layoutOptions(g.nodes.length)
     });
     cy.on('tap', 'node', function (evt) {
       var p = evt.target.data('pivot');
@@ -168,7 +195,8 @@
     el.dataset.edges = String(g.edges.length);
     state.status = g.nodes.length + ' nodes, ' + g.edges.length + ' edges' +
       (g.folded_addresses ? ', ' + g.folded_addresses + ' of ' + g.addresses + ' addresses folded' : '') +
-      (g.dropped_edges ? ', ' + g.dropped_edges + ' smallest edges left out' : '');
+      (g.dropped_edges ? ', ' + g.dropped_edges + ' smallest edges left out' : '') +
+      (g.hunt === 'done' ? '; findings in purple' : g.hunt === 'running' ? '; the hunt is still running: reload to see findings marked' : '');
   }
 
   document.addEventListener('alpine:init', function () {
