@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,23 @@ func (c *cache) get(ctx context.Context, key string, fn func(context.Context) (a
 	c.mu.Unlock()
 	c.finish(ctx, key, e, fn)
 	return e.val, e.err
+}
+
+// wait blocks until key's computation, which must have been started,
+// is done, and returns its value.
+func (c *cache) wait(ctx context.Context, key string) (any, error) {
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	c.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("cannot wait for %s: it was not started", key)
+	}
+	select {
+	case <-e.done:
+		return e.val, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // job is the state of a background computation.

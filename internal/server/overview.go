@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -92,7 +93,7 @@ func (s *Server) findingsFragment(w http.ResponseWriter, hr *http.Request) {
 }
 
 func buildOverview(ctx context.Context, e *engine.Engine, w window, bucket time.Duration) (*overviewData, error) {
-	d := &overviewData{Bucket: bucket.String()}
+	d := &overviewData{Bucket: humanDuration(bucket)}
 	var err error
 	if d.Series, err = traffic.VolumeOverTime(ctx, e, w.traffic(), bucket); err != nil {
 		return nil, err
@@ -120,4 +121,17 @@ func sum(s *traffic.Series) totals {
 		t.Records += p.AcceptedRecords + p.RejectedRecords + p.NoActionRecords
 	}
 	return t
+}
+
+// humanDuration writes a bucket size as people say it: 5 min, 1 h, 1 d.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%d d", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d h", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%d min", d/time.Minute)
+	}
+	return d.String()
 }

@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
+	"github.com/flowtrail/flowtrail/internal/hunt"
 	"github.com/flowtrail/flowtrail/internal/lake"
 	"github.com/flowtrail/flowtrail/internal/pivot"
+	"github.com/flowtrail/flowtrail/internal/sgadvisor"
 	"github.com/flowtrail/flowtrail/internal/sgaudit"
 	"github.com/flowtrail/flowtrail/internal/testlake"
 )
@@ -40,7 +42,7 @@ func TestPages_EveryPageLoads(t *testing.T) {
 	h := testServer(t, Config{}).Handler(loopback, "")
 	for _, p := range []string{"/overview", "/graph", "/pivot", "/pivot?kind=ip&value=10.10.0.4", "/sg", "/console", "/console?named=VpcFlowLogsTopTalkers", "/sources", "/sources/1", "/static/app.js", "/static/vendor/htmx.min.js"} {
 		res, body := do(t, h, local("GET", p, ""))
-		if res.StatusCode != http.StatusOK {
+		if res.StatusCode != http.StatusOK && !(p == "/sg" && res.StatusCode == http.StatusAccepted) {
 			t.Errorf("GET %s: %d %.300s", p, res.StatusCode, body)
 		}
 		checkHeaders(t, res)
@@ -179,7 +181,7 @@ func TestSG_MatchesTheAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, body := do(t, h, local("GET", "/sg", ""))
-	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Computing the security-group audit") {
+	if res.StatusCode != http.StatusAccepted || !strings.Contains(body, "Computing the security-group audit") {
 		t.Errorf("first visit: %d, not running: %.300s", res.StatusCode, body)
 	}
 	var got sgData
@@ -187,6 +189,9 @@ func TestSG_MatchesTheAudit(t *testing.T) {
 	if len(got.Audit.Changes) != len(want.Changes) || len(got.Audit.UnusedRules) != len(want.UnusedRules) || len(got.Audit.Exposed) != len(want.Exposed) {
 		t.Errorf("audit: %d changes, %d unused rules, %d exposed; want %d, %d, %d", len(got.Audit.Changes), len(got.Audit.UnusedRules),
 			len(got.Audit.Exposed), len(want.Changes), len(want.UnusedRules), len(want.Exposed))
+	}
+	if got.Recommendations != nil {
+		t.Errorf("recommendations without a workload: %v", got.Recommendations)
 	}
 	_, body = do(t, h, local("GET", "/sg?changes=all", ""))
 	if n := strings.Count(body, "<td>"+want.Changes[0].Event+"</td>"); n == 0 {
@@ -303,4 +308,48 @@ func TestSources_Ledger(t *testing.T) {
 func htmlEscape(s string) string {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
 	return r.Replace(s)
+}
+
+// The recommendation is `flowtrail sg recommend --workload NAME`: the
+// same rules, and the exports are what the command writes.
+func TestSG_Recommendation(t *testing.T) {
+	h := testServer(t, Config{}).Handler(loopback, "")
+	e := testlake.OpenDir(t, estateLake())
+	name := "prod-web"
+	hr, err := hunt.Run(context.Background(), e, hunt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := sgadvisor.Run(context.Background(), e, sgadvisor.Options{Subject: sgadvisor.Subject{Kind: sgadvisor.KindWorkload, ID: name},
+		Exclude: sgadvisor.FromFindings(hr.Findings)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Recommendations []*sgadvisor.Report
+	}
+	waitFor(t, h, "/api/sg?workload="+name, &got)
+	if len(got.Recommendations) != len(want) || len(want) == 0 {
+		t.Fatalf("%d reports, the command %d", len(got.Recommendations), len(want))
+	}
+	if g, w := got.Recommendations[0], want[0]; len(g.Ingress) != len(w.Ingress) || len(g.Egress) != len(w.Egress) || len(g.Diff.Add) != len(w.Diff.Add) {
+		t.Errorf("report: %d ingress, %d egress, %d to add; the command %d, %d, %d", len(g.Ingress), len(g.Egress), len(g.Diff.Add), len(w.Ingress), len(w.Egress), len(w.Diff.Add))
+	}
+	var tf strings.Builder
+	if err := sgadvisor.Write(&tf, "terraform", want); err != nil {
+		t.Fatal(err)
+	}
+	res, body := do(t, h, local("GET", "/sg/export?format=terraform&workload="+name, ""))
+	if res.StatusCode != http.StatusOK || body != tf.String() || !strings.Contains(res.Header.Get("Content-Disposition"), name+".tf") {
+		t.Errorf("terraform export: %d, %q, %d bytes (the command's: %d)", res.StatusCode, res.Header.Get("Content-Disposition"), len(body), tf.Len())
+	}
+	_, page := do(t, h, local("GET", "/sg?workload="+name, ""))
+	if !strings.Contains(page, `class="recommendation"`) || !strings.Contains(page, "/sg/export?format=aws-cli") {
+		t.Errorf("the page lacks the recommendation or its exports")
+	}
+	for _, bad := range []string{"/sg?workload=nope", "/sg/export?format=terraform&workload=nope", "/sg/export?format=exe&workload=" + name} {
+		if res, _ := do(t, h, local("GET", bad, "")); res.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d", bad, res.StatusCode)
+		}
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/flowtrail/flowtrail/internal/hunt"
 	"github.com/flowtrail/flowtrail/internal/ledger"
 	"github.com/flowtrail/flowtrail/internal/render"
+	"github.com/flowtrail/flowtrail/internal/sgadvisor"
 	"github.com/flowtrail/flowtrail/internal/traffic"
 )
 
@@ -177,28 +178,38 @@ func statusOf(err error) int {
 
 func (p *pages) funcs() template.FuncMap {
 	return template.FuncMap{
-		"href":          href,
-		"asset":         func(name string) string { return "/static/" + name + "?v=" + p.version },
-		"time":          fmtTime,
-		"bytes":         fmtBytes,
-		"num":           fmtNum,
-		"cell":          cell,
-		"datetime":      func(t time.Time) string { return inputTime(t) },
-		"add":           func(a, b int) int { return a + b },
-		"sub":           func(a, b int) int { return max(a-b, 0) },
-		"join":          strings.Join,
-		"navItems":      func() []navItem { return nav },
-		"keep":          keepHref,
-		"sameWindow":    func(a, b window) bool { return a.Since.Equal(b.Since) && a.Until.Equal(b.Until) },
-		"tbl":           func(t *table, w window) tableView { return tableView{T: t, W: w} },
-		"pivotHref":     func(kind string, v any, w window) string { return href("/pivot", w, "kind", kind, "value", cell(v)) },
-		"cellClass":     cellClass,
-		"navActive":     func(page, item string) bool { return page == item || page+"s" == item },
-		"severityNames": func() []string { return severities },
-		"endpointOf":    func(e hunt.Endpoint, w window) endpointView { return endpointView{E: e, W: w} },
-		"mitreURL":      mitreURL,
-		"list":          asList,
-		"ports":         portRange,
+		"href":            href,
+		"asset":           func(name string) string { return "/static/" + name + "?v=" + p.version },
+		"time":            fmtTime,
+		"bytes":           fmtBytes,
+		"num":             fmtNum,
+		"cell":            cell,
+		"datetime":        func(t time.Time) string { return inputTime(t) },
+		"add":             func(a, b int) int { return a + b },
+		"sub":             func(a, b int) int { return max(a-b, 0) },
+		"join":            strings.Join,
+		"navItems":        func() []navItem { return nav },
+		"keep":            keepHref,
+		"sameWindow":      func(a, b window) bool { return a.Since.Equal(b.Since) && a.Until.Equal(b.Until) },
+		"tbl":             func(t *table, w window) tableView { return tableView{T: t, W: w} },
+		"pivotHref":       func(kind string, v any, w window) string { return href("/pivot", w, "kind", kind, "value", cell(v)) },
+		"cellClass":       cellClass,
+		"navActive":       func(page, item string) bool { return page == item || page+"s" == item },
+		"severityNames":   func() []string { return severities },
+		"endpointOf":      func(e hunt.Endpoint, w window) endpointView { return endpointView{E: e, W: w} },
+		"mitreURL":        mitreURL,
+		"recOf":           func(r *sgadvisor.Report, w window, name string) recView { return recView{R: r, W: w, Name: name} },
+		"exportFormatsOf": func() []string { return exportFormats },
+		"rulesOf": func(r *sgadvisor.Report) []ruleSet {
+			return []ruleSet{{"ingress", r.Ingress}, {"egress", r.Egress}}
+		},
+		"seenOf": func(r *sgadvisor.Report) []seenSet {
+			return []seenSet{{"Exposure: admitted, never answered", r.Exposure}, {"Not recommended", r.NotRecommended}}
+		},
+		"diffRows": diffRows,
+		"portsInt": func(from, to int) string { return portRange(int64(from), int64(to)) },
+		"list":     asList,
+		"ports":    portRange,
 		"rejectsOf": func(p *ledger.Page, w window, path string, keep url.Values) rejectsView {
 			return rejectsView{Page: p, W: w, Path: path, Keep: keep}
 		},
@@ -210,6 +221,42 @@ type navItem struct{ Path, Page, Label string }
 
 var nav = []navItem{{"/overview", "overview", "Overview"}, {"/findings", "findings", "Findings"}, {"/graph", "graph", "Traffic graph"},
 	{"/pivot", "pivot", "Pivot"}, {"/sg", "sg", "Security groups"}, {"/console", "console", "SQL console"}, {"/sources", "sources", "Sources"}}
+
+type recView struct {
+	R    *sgadvisor.Report
+	W    window
+	Name string
+}
+
+type ruleSet struct {
+	Direction string
+	Rules     []sgadvisor.Rule
+}
+
+type seenSet struct {
+	Title string
+	Seen  []sgadvisor.Seen
+}
+
+// diffRow is one line of a recommendation's diff.
+type diffRow struct {
+	Change string
+	Rule   sgadvisor.DiffRule
+}
+
+// diffRows lists a diff's changes, the ones to act on first.
+func diffRows(d sgadvisor.Diff) []diffRow {
+	var out []diffRow
+	for _, c := range []struct {
+		change string
+		rules  []sgadvisor.DiffRule
+	}{{"add", d.Add}, {"remove", d.Remove}, {"narrow", d.Narrow}, {"keep", d.Keep}} {
+		for _, r := range c.rules {
+			out = append(out, diffRow{c.change, r})
+		}
+	}
+	return out
+}
 
 type endpointView struct {
 	E hunt.Endpoint

@@ -28,6 +28,7 @@ func (s *Server) routes() {
 	s.page("/sources/{id}", "source", s.sourcePage)
 	m.Handle("GET /api/graph", s.apiOnly(s.graphData))
 	m.HandleFunc("GET /overview/findings", s.findingsFragment)
+	m.HandleFunc("GET /sg/export", s.sgExport)
 	m.HandleFunc("POST /console/run", s.consoleRun)
 	m.HandleFunc("POST /api/query", s.apiQuery)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -104,7 +105,7 @@ func (s *Server) answer(w http.ResponseWriter, v *view) {
 		writeJSON(w, http.StatusAccepted, v.Running)
 		return
 	}
-	writeJSON(w, http.StatusOK, v.Data)
+	writeJSON(w, cmpStatus(v.Status), v.Data)
 }
 
 func (s *Server) request(hr *http.Request, snap *snapshot) (*request, error) {

@@ -46,6 +46,7 @@
     var bytes = el.dataset.measure === 'bytes';
     var pick = function (p, which) { return bytes ? p[which + '_bytes'] : p[which + '_records']; };
     var opt = baseOption(el);
+    opt.grid.right = 24;
     opt.yAxis = { type: 'value', axisLabel: { formatter: bytes ? fmtBytes : fmtNum } };
     opt.tooltip.valueFormatter = bytes ? fmtBytes : fmtNum;
     opt.series = ['accepted', 'rejected'].map(function (which) {
@@ -200,7 +201,7 @@
   }
 
   document.addEventListener('alpine:init', function () {
-    Alpine.data('console', function () {
+    Alpine.data('sqlConsole', function () {
       return {
         named: '',
         init: function () { this.named = this.$el.dataset.named || ''; },
