@@ -15,8 +15,11 @@ import (
 // huntJob is `flowtrail hunt --since … --until …` over the page's
 // window, run once per window in the background.
 func (s *Server) huntJob(snap *snapshot, w window) job {
+	opt := s.cfg.Hunt
+	opt.Since, opt.Until = w.Since, w.Until
 	return s.slow(snap, "hunt|"+w.key(), func(ctx context.Context, e *engine.Engine, note func(string)) (any, error) {
-		return hunt.Run(ctx, e, hunt.Options{Since: w.Since, Until: w.Until, Progress: func(d string) { note("detector " + d) }})
+		opt.Progress = func(d string) { note("detector " + d) }
+		return hunt.Run(ctx, e, opt)
 	})
 }
 

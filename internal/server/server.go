@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
+	"github.com/flowtrail/flowtrail/internal/hunt"
 	"github.com/flowtrail/flowtrail/web"
 )
 
@@ -42,6 +43,11 @@ type Config struct {
 	QueryTimeout time.Duration // each page's queries and each console query
 	SlowTimeout  time.Duration // the long analyses: audit, hunt, workload pivots
 	MaxRows      int           // rows a console query returns, shown or downloaded
+
+	// Hunt is what every hunt runs with, as `flowtrail hunt --config
+	// --ioc` reads them: thresholds, allowlists, indicator lists. The
+	// window comes from each page.
+	Hunt hunt.Options
 
 	Assets fs.FS     // templates and static files; nil: the embedded ones
 	Out    io.Writer // where the address is printed

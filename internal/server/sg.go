@@ -76,9 +76,9 @@ func (s *Server) auditJob(snap *snapshot, w window) job {
 }
 
 // recommendJob is `flowtrail sg recommend --workload NAME` over the
-// window: like the command, it leaves out the traffic the window's hunt
-// findings name, so it waits for that hunt first (outside the batch
-// engine's turn, which the hunt needs).
+// window: like the command, it leaves out the traffic the indicator
+// lists and the window's hunt findings name, so it waits for that hunt
+// first (outside the batch engine's turn, which the hunt needs).
 func (s *Server) recommendJob(snap *snapshot, w window, workload string) job {
 	opts := sgadvisor.Options{Subject: sgadvisor.Subject{Kind: sgadvisor.KindWorkload, ID: workload}, Since: w.Since, Until: w.Until}
 	return snap.results.background(snap.ctx, "recommend|"+workload+"|"+w.key(), s.cfg.SlowTimeout, func(ctx context.Context, note func(string)) (any, error) {
@@ -88,7 +88,7 @@ func (s *Server) recommendJob(snap *snapshot, w window, workload string) job {
 		if err != nil {
 			return nil, fmt.Errorf("cannot hunt for traffic to exclude: %w", err)
 		}
-		opts.Exclude = sgadvisor.FromFindings(rep.(*hunt.Report).Findings)
+		opts.Exclude = append(sgadvisor.FromIndicators(s.cfg.Hunt.Indicators), sgadvisor.FromFindings(rep.(*hunt.Report).Findings)...)
 		note("deriving the rules")
 		b, err := snap.batchDB(ctx)
 		if err != nil {
