@@ -8,6 +8,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"net/http"
@@ -352,6 +353,22 @@ func TestBrowser_GraphDrawsNodes(t *testing.T) {
 	if nodes < 5 || nodes > 2000 {
 		t.Errorf("%d nodes drawn", nodes)
 	}
+	// Clicking a workload opens its pivot.
+	pos := b.eval(t, `(() => { const cy = document.getElementById('graph').flowtrailGraph; const n = cy.nodes('[kind = "workload"]')[0];
+		const p = n.renderedPosition(), r = cy.container().getBoundingClientRect(); return JSON.stringify([p.x + r.left, p.y + r.top, n.data('label')]); })()`)
+	var at struct {
+		X, Y  float64
+		Label string
+	}
+	var raw []any
+	if err := json.Unmarshal([]byte(pos), &raw); err != nil || len(raw) != 3 {
+		t.Fatalf("node position %q: %v", pos, err)
+	}
+	at.X, at.Y, at.Label = raw[0].(float64), raw[1].(float64), raw[2].(string)
+	b.do(t, chromedp.MouseClickXY(at.X, at.Y))
+	b.waitFor(t, fmt.Sprintf(`location.pathname === '/pivot' && new URLSearchParams(location.search).get('value') === %q && document.querySelector('#pivot-summary, .running') !== null`, at.Label), time.Minute)
+	b.do(t, chromedp.NavigateBack())
+	b.waitFor(t, `Number(document.getElementById('graph').dataset.nodes || 0) > 0`, time.Minute)
 	// Grouping by account redraws.
 	b.do(t, chromedp.SetValue(chromedp.CSS(".graph-controls select"), "account"))
 	b.eval(t, `document.querySelector('.graph-controls select').dispatchEvent(new Event('change')); ''`)

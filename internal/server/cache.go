@@ -193,3 +193,10 @@ func (c *cache) evict() {
 		c.order = live
 	}
 }
+
+// busy is how many background computations are running.
+func (c *cache) busy() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.running
+}

@@ -38,6 +38,7 @@ type namedQuery struct {
 	Name        string       `json:"name"`
 	Description string       `json:"description"`
 	Params      []namedParam `json:"params"`
+	SQL         string       `json:"sql"`
 }
 
 type namedParam struct {
@@ -51,7 +52,7 @@ type namedParam struct {
 func namedQueries() []namedQuery {
 	var out []namedQuery
 	for _, q := range named.All() {
-		nq := namedQuery{Name: q.Name, Description: q.Description, Params: []namedParam{}}
+		nq := namedQuery{Name: q.Name, Description: q.Description, Params: []namedParam{}, SQL: q.SQL}
 		for _, p := range q.Params {
 			nq.Params = append(nq.Params, namedParam{Name: p.Name, Kind: p.Kind.String(), Required: p.Required, Default: p.Default, Help: p.Help})
 		}
@@ -198,7 +199,6 @@ func (s *Server) consoleRun(w http.ResponseWriter, r *http.Request) {
 	res, err := s.consoleQuery(r)
 	if err != nil {
 		res = &queryResult{Error: err.Error()}
-		w.Header().Set("HX-Reswap", "innerHTML")
 	}
 	s.pages.fragment(w, "console", "result", res)
 }

@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
 	"github.com/flowtrail/flowtrail/internal/lake"
+	"github.com/flowtrail/flowtrail/internal/traffic"
 )
 
 // errBusy is returned when a request waited its whole time for the
@@ -56,9 +58,8 @@ type snapshot struct {
 
 	// batch runs the long analyses (the audit, the hunt, workload
 	// pivots) so that they never hold up a page. Opened on first use.
-	batchOnce sync.Once
-	batch     *db
-	batchErr  error
+	batchMu sync.Mutex
+	batch   *db
 	// workload is the engine narrowed to one workload, for its pivot;
 	// it is replaced when another workload is asked for.
 	workloadMu sync.Mutex
@@ -66,18 +67,27 @@ type snapshot struct {
 	workName   string
 
 	results *cache
-	ctx     context.Context // cancelled when the snapshot retires
-	cancel  context.CancelFunc
-	users   sync.WaitGroup
+	// extent is the span of the records, computed once.
+	extentMu sync.Mutex
+	extent   *traffic.Extent
+	ctx      context.Context // cancelled when the snapshot retires
+	cancel   context.CancelFunc
+	users    sync.WaitGroup
 }
 
-// batchDB opens the batch engine on first use.
+// batchDB opens the batch engine on first use; a failed open is tried
+// again by the next analysis.
 func (s *snapshot) batchDB(ctx context.Context) (*db, error) {
-	s.batchOnce.Do(func() {
-		e, err := s.opener(s.ctx, "")
-		s.batch, s.batchErr = newDBOrNil(e), err
-	})
-	return s.batch, s.batchErr
+	s.batchMu.Lock()
+	defer s.batchMu.Unlock()
+	if s.batch == nil {
+		e, err := s.opener(ctx, "")
+		if err != nil {
+			return nil, err
+		}
+		s.batch = newDB(e)
+	}
+	return s.batch, nil
 }
 
 // workloadDB is an engine narrowed to name (engine.Options.Workload),
@@ -101,18 +111,13 @@ func (s *snapshot) workloadDB(ctx context.Context, name string) (*db, error) {
 	return s.workload, nil
 }
 
-func newDBOrNil(e *engine.Engine) *db {
-	if e == nil {
-		return nil
-	}
-	return newDB(e)
-}
-
 // close waits for the snapshot's users, then closes its engines.
 func (s *snapshot) close() {
 	s.cancel()
 	s.users.Wait()
 	s.pages.close()
+	s.batchMu.Lock()
+	defer s.batchMu.Unlock()
 	if s.batch != nil {
 		s.batch.close()
 	}
@@ -163,7 +168,7 @@ func (l *lakeState) stamp() fileStamp {
 func (l *lakeState) open(ctx context.Context) (*snapshot, error) {
 	opener := func(ctx context.Context, workload string) (*engine.Engine, error) {
 		o := l.opts
-		o.Workload, o.Timeout = workload, l.slow
+		o.Workload, o.Timeout, o.Threads = workload, l.slow, batchThreads()
 		return engine.Open(ctx, l.dir, o)
 	}
 	e, err := engine.Open(ctx, l.dir, l.opts)
@@ -174,6 +179,10 @@ func (l *lakeState) open(ctx context.Context) (*snapshot, error) {
 	m := e.Manifest()
 	return &snapshot{gen: m.Generation, manifest: m, pages: newDB(e), opener: opener, results: newCache(), ctx: sctx, cancel: cancel}, nil
 }
+
+// batchThreads is how many threads a long analysis may use: half the
+// machine, so that the pages stay quick while a hunt or an audit runs.
+func batchThreads() int { return max(runtime.NumCPU()/2, 1) }
 
 // acquire returns the current snapshot, opening a new one first if the
 // manifest changed; release it when done.

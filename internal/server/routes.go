@@ -120,15 +120,20 @@ func (s *Server) request(hr *http.Request, snap *snapshot) (*request, error) {
 	return &request{Request: hr, snap: snap, window: w, extent: x}, nil
 }
 
-// extent is the span of the lake's records, once per snapshot.
+// extent is the span of the lake's records, once per snapshot (a
+// failure, a busy engine say, is tried again by the next request).
 func (s *Server) extent(ctx context.Context, snap *snapshot) (*traffic.Extent, error) {
-	v, err := s.quick(ctx, snap, "extent", func(ctx context.Context, e *engine.Engine) (any, error) {
-		return traffic.FlowExtent(ctx, e)
-	})
-	if err != nil {
-		return nil, err
+	snap.extentMu.Lock()
+	defer snap.extentMu.Unlock()
+	if snap.extent != nil {
+		return snap.extent, nil
 	}
-	return v.(*traffic.Extent), nil
+	err := snap.pages.do(ctx, func(e *engine.Engine) error {
+		var err error
+		snap.extent, err = traffic.FlowExtent(ctx, e)
+		return err
+	})
+	return snap.extent, err
 }
 
 // quick computes key once per snapshot on the pages engine, within the

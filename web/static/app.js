@@ -191,6 +191,7 @@
       window.location.href = u.toString();
     });
     held.cy = cy;
+    el.flowtrailGraph = cy; // for the browser tests, which click a node
     state.refilter();
     el.dataset.nodes = String(g.nodes.length);
     el.dataset.edges = String(g.edges.length);
