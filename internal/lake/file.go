@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/lz4"
 )
 
 // rowsPerWrite is how many rows go to the Parquet writer at a time.
@@ -34,12 +33,13 @@ func writeRows(dir string, schema *parquet.Schema, rows []parquet.Row) (string, 
 	})
 }
 
-// newParquetWriter compresses pages with LZ4 (raw): DuckDB decompresses
-// it at a fraction of zstd's cost, for a lake about 10% larger (see
-// docs/design.md, "Query speed").
+// newParquetWriter leaves pages uncompressed: integers are delta-packed
+// and strings dictionary-encoded already, so LZ4 saved a fifth of the
+// bytes and no query time, and parquet-go cannot read LZ4 pages back
+// (see checkReadable, and docs/design.md, "Query speed").
 func newParquetWriter(w io.Writer, schema *parquet.Schema) *parquet.Writer {
 	return parquet.NewWriter(w, schema,
-		parquet.Compression(&lz4.Codec{Level: lz4.Fastest}),
+		parquet.Compression(&parquet.Uncompressed),
 		parquet.PageBufferSize(1<<20),
 		parquet.MaxRowsPerRowGroup(1<<20))
 }

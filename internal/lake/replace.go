@@ -1,13 +1,16 @@
 package lake
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // dropReplaced rewrites every live file that holds rows of a replaced
@@ -85,6 +88,9 @@ func readRowsExcept(p string, dropped []int64) ([]parquet.Row, *parquet.Schema, 
 		return nil, nil, fmt.Errorf("cannot open %s: %w", p, err)
 	}
 	defer fh.Close()
+	if err := checkReadable(fh, p); err != nil {
+		return nil, nil, err
+	}
 	r := parquet.NewReader(fh)
 	defer r.Close()
 	schema := r.Schema()
@@ -94,16 +100,50 @@ func readRowsExcept(p string, dropped []int64) ([]parquet.Row, *parquet.Schema, 
 	}
 	var out []parquet.Row
 	buf := make([]parquet.Row, 256)
+	var seen int64
 	for {
 		n, err := r.ReadRows(buf)
+		seen += int64(n)
 		for _, row := range buf[:n] {
 			if !slices.Contains(dropped, row[col.ColumnIndex].Int64()) {
 				out = append(out, row.Clone())
 			}
 		}
-		if err != nil {
+		if errors.Is(err, io.EOF) {
 			break
 		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("cannot read %s back to drop a replaced source's rows: %w", p, err)
+		}
+	}
+	if seen != r.NumRows() {
+		// A short read would drop the other sources' rows from the lake.
+		return nil, nil, fmt.Errorf("cannot read %s back to drop a replaced source's rows: read %d of its %d rows", p, seen, r.NumRows())
 	}
 	return out, schema, nil
+}
+
+// checkReadable refuses files with LZ4 pages, which flowtrail wrote for a
+// while: parquet-go decodes an LZ4 page whose output outgrows its
+// estimate into a buffer it then drops, and reads the stale one instead
+// (parquet-go issue #608), so rows would come back with other rows'
+// values. DuckDB and Athena read those files correctly; only rewriting
+// them here is unsafe.
+func checkReadable(fh *os.File, p string) error {
+	info, err := fh.Stat()
+	if err != nil {
+		return fmt.Errorf("cannot stat %s: %w", p, err)
+	}
+	pf, err := parquet.OpenFile(fh, info.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return fmt.Errorf("cannot open %s: %w", p, err)
+	}
+	for _, rg := range pf.Metadata().RowGroups {
+		for _, c := range rg.Columns {
+			if c.MetaData.Codec == format.Lz4Raw || c.MetaData.Codec == format.Lz4 {
+				return fmt.Errorf("cannot drop a replaced source's rows from %s: its pages are LZ4-compressed, which an earlier flowtrail wrote and which cannot be rewritten safely; re-ingest the sources into a new lake", p)
+			}
+		}
+	}
+	return nil
 }
