@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -189,12 +190,16 @@ func (e *Engine) Query(ctx context.Context, q string, maxRows int) (*Result, err
 }
 
 // checkReadOnly prepares the statement and refuses anything that is not
-// a query: DuckDB tells the statement's type before it runs.
+// a query: DuckDB tells the statement's type before it runs. EXPLAIN only
+// plans; EXPLAIN ANALYZE (or EXPLAIN (options …)) runs what it explains,
+// so what it explains must pass the same check — "EXPLAIN ANALYZE COPY …
+// TO" would otherwise write into the lake.
 func (e *Engine) checkReadOnly(ctx context.Context, q string) error {
 	if err := e.split.single(q); err != nil {
 		return err
 	}
-	return e.conn.Raw(func(dc any) error {
+	var t duckdb.StmtType
+	err := e.conn.Raw(func(dc any) error {
 		st, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("query failed: %w", err)
@@ -204,17 +209,48 @@ func (e *Engine) checkReadOnly(ctx context.Context, q string) error {
 		if !ok {
 			return fmt.Errorf("cannot inspect statement")
 		}
-		t, err := ds.StatementType()
-		if err != nil {
+		if t, err = ds.StatementType(); err != nil {
 			return fmt.Errorf("cannot inspect statement: %w", err)
 		}
-		switch t {
-		case duckdb.STATEMENT_TYPE_SELECT, duckdb.STATEMENT_TYPE_EXPLAIN:
-			return nil
-		}
-		return ErrNotReadOnly
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	switch t {
+	case duckdb.STATEMENT_TYPE_SELECT:
+		return nil
+	case duckdb.STATEMENT_TYPE_EXPLAIN:
+		return e.checkExplained(ctx, q)
+	}
+	return ErrNotReadOnly
 }
+
+// checkExplained lets a plain EXPLAIN through and checks what an EXPLAIN
+// ANALYZE or EXPLAIN (options …) would run. Text it cannot read that way
+// is refused.
+func (e *Engine) checkExplained(ctx context.Context, q string) error {
+	m := explainRE.FindStringSubmatchIndex(q)
+	switch {
+	case m == nil:
+		return ErrNotReadOnly
+	case m[2] < 0: // plain EXPLAIN
+		return nil
+	}
+	inner := q[m[1]:]
+	if q[m[2]] == '(' {
+		end := strings.IndexByte(inner, ')')
+		if end < 0 {
+			return ErrNotReadOnly
+		}
+		inner = inner[end+1:]
+	}
+	return e.checkReadOnly(ctx, inner)
+}
+
+// explainRE matches EXPLAIN after any leading blanks and comments, and
+// captures ANALYZE (or an option list's opening parenthesis) after it.
+var explainRE = regexp.MustCompile(`(?is)^(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*explain(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)+(?:(analy[sz]e\b|\()|[^\s(])`)
 
 func collect(rows *sql.Rows, maxRows int) (*Result, error) {
 	cols, err := rows.Columns()

@@ -66,14 +66,28 @@ func TestQuery_Failure(t *testing.T) {
 		"PRAGMA enable_profiling",
 		"EXPORT DATABASE '" + filepath.Dir(outside) + "'",
 		"SELECT * FROM read_parquet('" + filepath.Join(lakeDir, "..", "*", "*.parquet") + "')",
+		// EXPLAIN ANALYZE runs what it explains; the lake is readable, so
+		// a COPY into it would otherwise be allowed.
+		"EXPLAIN ANALYZE COPY (SELECT * FROM flows) TO '" + filepath.Join(lakeDir, "inside.csv") + "'",
+		"explain /* x */ analyse COPY (SELECT 1) TO '" + filepath.Join(lakeDir, "inside.csv") + "'",
+		"EXPLAIN (ANALYZE) COPY (SELECT 1) TO '" + filepath.Join(lakeDir, "inside.csv") + "'",
+		"EXPLAIN ANALYZE CREATE TABLE t AS SELECT 1",
+		"EXPLAIN ANALYZE EXPLAIN ANALYZE CREATE TABLE t AS SELECT 1",
 	}
 	for _, q := range hostile {
 		if _, err := e.Query(context.Background(), q, 0); err == nil {
 			t.Errorf("hostile query ran: %s", q)
 		}
 	}
-	if _, err := os.Stat(outside); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a query wrote %s", outside)
+	for _, p := range []string{outside, filepath.Join(lakeDir, "inside.csv")} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a query wrote %s", p)
+		}
+	}
+	for _, q := range []string{"EXPLAIN SELECT count(*) FROM flows", "EXPLAIN ANALYZE SELECT count(*) FROM flows", "explain analyse /* c */ SELECT 1"} {
+		if _, err := e.Query(context.Background(), q, 0); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
 	}
 	res, err := e.Query(context.Background(), "SELECT count(*) FROM flows", 0)
 	if err != nil || res.Rows[0][0] != int64(1) {
