@@ -14,7 +14,9 @@ import (
 	"log"
 	"os"
 	"path/filepath"
-	"sort"
+	"regexp"
+	"slices"
+	"syscall"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -30,7 +32,13 @@ import (
 func main() {
 	scale := flag.Float64("scale", 250, "estate scale (1 ≈ 200k flow records)")
 	work := flag.String("dir", "", "work directory, reused between runs (default: a new temporary one)")
+	flag.IntVar(&runs, "runs", 3, "runs of each query on each side; the median is printed")
+	only := flag.String("only", "", "run only the queries whose name matches this regular expression")
 	flag.Parse()
+	var err error
+	if pick, err = regexp.Compile(*only); err != nil {
+		log.Fatal(err)
+	}
 	if err := run(context.Background(), *scale, *work); err != nil {
 		log.Fatal(err)
 	}
@@ -117,26 +125,61 @@ func openNaive(path string) (*sql.DB, error) {
 
 // compare times each named query and an IP pivot on both sides.
 func compare(ctx context.Context, e *engine.Engine, base *sql.DB, records int64) error {
-	fmt.Printf("%d flow records; seconds per query (median of 3; at most %d rows read), and per 100 M records\n", records, maxRows)
-	fmt.Printf("%-36s %10s %10s %12s %8s\n", "query", "flowtrail", "naive", "ft/100M", "ratio")
+	fmt.Printf("%d flow records; median of %d runs, at most %d rows read; CPU-seconds of the process (getrusage) and wall seconds;\n", records, runs, maxRows)
+	fmt.Printf("ratio = flowtrail CPU / naive CPU; per 100 M = flowtrail's seconds scaled to 100 M records\n")
+	fmt.Printf("%-44s %8s %8s %6s %8s %8s %9s %9s\n", "query", "ft cpu", "nv cpu", "ratio", "ft wall", "nv wall", "cpu/100M", "wall/100M")
 	addr, err := busiestAddress(ctx, e)
 	if err != nil {
 		return err
 	}
 	for _, q := range named.All() {
-		sqlText, args, err := q.Bind(map[string]string{"addr": addr, "srcaddr": addr, "dstaddr": addr}, time.Time{}, time.Time{})
-		if err != nil {
-			fmt.Printf("%-36s skipped: %v\n", q.Name, err)
+		if !pick.MatchString(q.Name) {
 			continue
 		}
-		ft := median(func() error { _, err := e.QueryParams(ctx, sqlText, maxRows, args...); return err })
-		nv := median(func() error { return drain(base, sqlText, args...) })
+		sqlText, args, err := q.Bind(map[string]string{"addr": addr, "srcaddr": addr, "dstaddr": addr}, time.Time{}, time.Time{})
+		if err != nil {
+			fmt.Printf("%-44s skipped: %v\n", q.Name, err)
+			continue
+		}
+		ft := measure(func() error { _, err := e.QueryParams(ctx, sqlText, maxRows, args...); return err })
+		nv := measure(func() error { return drain(base, sqlText, args...) })
 		report(q.Name, ft, nv, records)
 	}
+	if !pick.MatchString("pivot") {
+		return nil
+	}
 	s, _ := pivot.NewSubject("ip", addr)
-	ft := median(func() error { _, err := pivot.Run(ctx, e, s, pivot.Window{}, 50); return err })
-	report("ip pivot "+addr, ft, 0, records)
+	ft := measure(func() error { _, err := pivot.Run(ctx, e, s, pivot.Window{}, 50); return err })
+	nv := measure(func() error { return naivePivot(base, addr) })
+	report("ip pivot "+addr, ft, nv, records)
 	return nil
+}
+
+// naivePivot answers the pivot's three questions — summary, peers,
+// hourly activity — over the naive copy, each as its own query as an
+// analyst would write them.
+func naivePivot(db *sql.DB, addr string) error {
+	for _, q := range naivePivotQueries {
+		if err := drainAll(db, q, addr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var naivePivotQueries = []string{
+	`SELECT count(*), count(*) FILTER (WHERE action = 'REJECT'), sum(bytes) FILTER (WHERE srcaddr = $1), sum(bytes) FILTER (WHERE dstaddr = $1),
+  count(DISTINCT CASE WHEN srcaddr = $1 THEN dstaddr ELSE srcaddr END), min(start), max("end"),
+  list(DISTINCT interface_id), list(DISTINCT instance_id), list(DISTINCT account_id)
+FROM flows WHERE srcaddr = $1 OR dstaddr = $1`,
+	`SELECT CASE WHEN srcaddr = $1 THEN dstaddr ELSE srcaddr END AS peer, sum(bytes) FILTER (WHERE srcaddr = $1) AS bytes_out,
+  sum(bytes) FILTER (WHERE dstaddr = $1) AS bytes_in, sum(packets), count(*) AS records, list(DISTINCT protocol),
+  list(DISTINCT CASE WHEN srcaddr = $1 THEN srcport ELSE dstport END)[1:10], list(DISTINCT CASE WHEN srcaddr = $1 THEN dstport ELSE srcport END)[1:10],
+  count(*) FILTER (WHERE action = 'ACCEPT'), count(*) FILTER (WHERE action = 'REJECT'), min(start), max("end"), list(DISTINCT interface_id)
+FROM flows WHERE srcaddr = $1 OR dstaddr = $1 GROUP BY peer ORDER BY coalesce(bytes_out, 0) + coalesce(bytes_in, 0) DESC, records DESC LIMIT 50`,
+	`SELECT date_trunc('hour', to_timestamp(start)) AS hour, count(*), sum(bytes) FILTER (WHERE srcaddr = $1), sum(bytes) FILTER (WHERE dstaddr = $1),
+  count(*) FILTER (WHERE action = 'REJECT')
+FROM flows WHERE srcaddr = $1 OR dstaddr = $1 GROUP BY ALL ORDER BY hour`,
 }
 
 func busiestAddress(ctx context.Context, e *engine.Engine) (string, error) {
@@ -153,8 +196,17 @@ func busiestAddress(ctx context.Context, e *engine.Engine) (string, error) {
 // same way (engine.FirstRows), as an analyst's client would.
 const maxRows = 1000
 
+var (
+	runs = 3
+	pick *regexp.Regexp
+)
+
 func drain(db *sql.DB, q string, args ...any) error {
-	rows, err := db.Query(engine.FirstRows(q, maxRows), args...)
+	return drainAll(db, engine.FirstRows(q, maxRows), args...)
+}
+
+func drainAll(db *sql.DB, q string, args ...any) error {
+	rows, err := db.Query(q, args...)
 	if err != nil {
 		return err
 	}
@@ -164,25 +216,45 @@ func drain(db *sql.DB, q string, args ...any) error {
 	return rows.Err()
 }
 
-func median(f func() error) time.Duration {
-	var ds []time.Duration
-	for range 3 {
-		start := time.Now()
+// cost is one query's median wall time and CPU time. The machine is
+// shared, so CPU time (user + system of the whole process, every DuckDB
+// thread) is the steadier figure.
+type cost struct{ wall, cpu time.Duration }
+
+func measure(f func() error) cost {
+	var walls, cpus []time.Duration
+	for range runs {
+		c0, w0 := cpuTime(), time.Now()
 		if err := f(); err != nil {
 			log.Printf("query failed: %v", err)
-			return -1
+			return cost{-1, -1}
 		}
-		ds = append(ds, time.Since(start))
+		walls, cpus = append(walls, time.Since(w0)), append(cpus, cpuTime()-c0)
 	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	return ds[1]
+	return cost{middle(walls), middle(cpus)}
 }
 
-func report(name string, ft, nv time.Duration, records int64) {
-	per100M := ft.Seconds() * 1e8 / float64(records)
-	ratio := "-"
-	if nv > 0 && ft > 0 {
-		ratio = fmt.Sprintf("%.2fx", nv.Seconds()/ft.Seconds())
+func middle(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[len(ds)/2]
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		log.Fatal(err)
 	}
-	fmt.Printf("%-36s %9.2fs %9.2fs %11.2fs %8s\n", name, ft.Seconds(), nv.Seconds(), per100M, ratio)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// report prints one line; ratio is flowtrail's CPU time over the
+// baseline's (below 1: flowtrail is faster).
+func report(name string, ft, nv cost, records int64) {
+	per100M := func(d time.Duration) float64 { return d.Seconds() * 1e8 / float64(records) }
+	ratio := "-"
+	if nv.cpu > 0 && ft.cpu > 0 {
+		ratio = fmt.Sprintf("%.2f", ft.cpu.Seconds()/nv.cpu.Seconds())
+	}
+	fmt.Printf("%-44s %7.2fs %7.2fs %6s %7.2fs %7.2fs %8.2fs %8.2fs\n", name, ft.cpu.Seconds(), nv.cpu.Seconds(), ratio,
+		ft.wall.Seconds(), nv.wall.Seconds(), per100M(ft.cpu), per100M(ft.wall))
 }

@@ -3,14 +3,15 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -173,113 +174,45 @@ var ErrNotReadOnly = errors.New("only read-only queries (SELECT, WITH, VALUES, D
 // Query runs one read-only statement and returns at most maxRows rows
 // (0: all).
 func (e *Engine) Query(ctx context.Context, q string, maxRows int) (*Result, error) {
-	if e.opts.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, e.opts.Timeout)
-		defer cancel()
-	}
-	if err := e.checkReadOnly(ctx, q); err != nil {
-		return nil, err
-	}
-	rows, err := e.conn.QueryContext(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("query failed: %w", err)
-	}
-	defer rows.Close()
-	return collect(rows, maxRows)
+	return e.QueryParams(ctx, q, maxRows)
 }
 
-// checkReadOnly prepares the statement and refuses anything that is not
-// a query: DuckDB tells the statement's type before it runs. EXPLAIN only
-// plans; EXPLAIN ANALYZE (or EXPLAIN (options …)) runs what it explains,
-// so what it explains must pass the same check — "EXPLAIN ANALYZE COPY …
-// TO" would otherwise write into the lake.
-func (e *Engine) checkReadOnly(ctx context.Context, q string) error {
-	if err := e.split.single(q); err != nil {
-		return err
-	}
-	var t duckdb.StmtType
-	err := e.conn.Raw(func(dc any) error {
-		st, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, q)
-		if err != nil {
-			return fmt.Errorf("query failed: %w", err)
+// collect reads at most maxRows rows (0: all). Values are what
+// database/sql would scan into *any: DuckDB's own types, byte slices
+// copied.
+func collect(ctx context.Context, rows driver.Rows, maxRows int) (*Result, error) {
+	res := &Result{Columns: rows.Columns()}
+	if tn, ok := rows.(driver.RowsColumnTypeDatabaseTypeName); ok {
+		for i := range res.Columns {
+			res.Types = append(res.Types, tn.ColumnTypeDatabaseTypeName(i))
 		}
-		defer st.Close()
-		ds, ok := st.(*duckdb.Stmt)
-		if !ok {
-			return fmt.Errorf("cannot inspect statement")
+	}
+	for maxRows <= 0 || len(res.Rows) < maxRows {
+		if len(res.Rows)%4096 == 4095 && ctx.Err() != nil {
+			return nil, fmt.Errorf("query failed: %w", ctx.Err())
 		}
-		if t, err = ds.StatementType(); err != nil {
-			return fmt.Errorf("cannot inspect statement: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	switch t {
-	case duckdb.STATEMENT_TYPE_SELECT:
-		return nil
-	case duckdb.STATEMENT_TYPE_EXPLAIN:
-		return e.checkExplained(ctx, q)
-	}
-	return ErrNotReadOnly
-}
-
-// checkExplained lets a plain EXPLAIN through and checks what an EXPLAIN
-// ANALYZE or EXPLAIN (options …) would run. Text it cannot read that way
-// is refused.
-func (e *Engine) checkExplained(ctx context.Context, q string) error {
-	m := explainRE.FindStringSubmatchIndex(q)
-	switch {
-	case m == nil:
-		return ErrNotReadOnly
-	case m[2] < 0: // plain EXPLAIN
-		return nil
-	}
-	inner := q[m[1]:]
-	if q[m[2]] == '(' {
-		end := strings.IndexByte(inner, ')')
-		if end < 0 {
-			return ErrNotReadOnly
-		}
-		inner = inner[end+1:]
-	}
-	return e.checkReadOnly(ctx, inner)
-}
-
-// explainRE matches EXPLAIN after any leading blanks and comments, and
-// captures ANALYZE (or an option list's opening parenthesis) after it.
-var explainRE = regexp.MustCompile(`(?is)^(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*explain(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)+(?:(analy[sz]e\b|\()|[^\s(])`)
-
-func collect(rows *sql.Rows, maxRows int) (*Result, error) {
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, fmt.Errorf("cannot read columns: %w", err)
-	}
-	cts, _ := rows.ColumnTypes()
-	res := &Result{Columns: cols}
-	for _, ct := range cts {
-		res.Types = append(res.Types, ct.DatabaseTypeName())
-	}
-	for rows.Next() {
-		if maxRows > 0 && len(res.Rows) >= maxRows {
+		vals := make([]driver.Value, len(res.Columns))
+		err := rows.Next(vals)
+		if errors.Is(err, io.EOF) {
 			break
 		}
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		if err != nil {
 			return nil, fmt.Errorf("cannot read row: %w", err)
 		}
-		res.Rows = append(res.Rows, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("query failed: %w", err)
+		res.Rows = append(res.Rows, row(vals))
 	}
 	return res, nil
+}
+
+func row(vals []driver.Value) []any {
+	out := make([]any, len(vals))
+	for i, v := range vals {
+		if b, ok := v.([]byte); ok {
+			v = bytes.Clone(b)
+		}
+		out[i] = v
+	}
+	return out
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

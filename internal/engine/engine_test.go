@@ -75,8 +75,12 @@ func TestQuery_Failure(t *testing.T) {
 		"EXPLAIN ANALYZE EXPLAIN ANALYZE CREATE TABLE t AS SELECT 1",
 	}
 	for _, q := range hostile {
-		if _, err := e.Query(context.Background(), q, 0); err == nil {
-			t.Errorf("hostile query ran: %s", q)
+		// A cap takes the wrapped path (engine.FirstRows): it must fail
+		// closed the same way.
+		for _, maxRows := range []int{0, 10} {
+			if _, err := e.Query(context.Background(), q, maxRows); err == nil {
+				t.Errorf("hostile query ran (max rows %d): %s", maxRows, q)
+			}
 		}
 	}
 	for _, p := range []string{outside, filepath.Join(lakeDir, "inside.csv")} {

@@ -67,6 +67,17 @@ func TestQueryParams_FirstRows_Success(t *testing.T) {
 						t.Errorf("max %d: rows (-want +got):\n%s", n, diff)
 					}
 				}
+				if len(c.args) > 0 {
+					continue
+				}
+				// The prompt's path: Query caps the same way.
+				q, err := e.Query(ctx, c.q, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(got.Columns, q.Columns); diff != "" || (c.name != "explain" && !cmp.Equal(got.Rows, q.Rows)) {
+					t.Errorf("max %d: Query differs from QueryParams: %s", n, diff)
+				}
 			}
 		})
 	}

@@ -79,46 +79,39 @@ func NewSubject(kind, value string) (Subject, error) {
 	return Subject{Kind: kind, Value: value}, nil
 }
 
-// Run builds the report for s over the records in w.
+// Run builds the report for s over the records in w: one statement, so
+// the subject's records are read from the lake once.
 func Run(ctx context.Context, e *engine.Engine, s Subject, w Window, maxPeers int) (*Report, error) {
-	q := newQueries(s, w)
-	r := &Report{Subject: s, Counting: "flow records: a conversation seen at two monitored interfaces is counted at both"}
-	sum, err := e.QueryParams(ctx, q.summary(), 0, q.args...)
+	q := newQueries(s, w, maxPeers)
+	res, err := e.QueryParams(ctx, q.report(), 0, q.args...)
 	if err != nil {
-		return nil, fmt.Errorf("cannot summarise %s %s: %w", s.Kind, s.Value, err)
+		return nil, fmt.Errorf("cannot pivot on %s %s: %w", s.Kind, s.Value, err)
 	}
-	r.Summary, r.Columns.Summary = firstRow(sum), sum.Columns
-	peers, err := e.QueryParams(ctx, q.peers(maxPeers), 0, q.args...)
-	if err != nil {
-		return nil, fmt.Errorf("cannot list peers of %s %s: %w", s.Kind, s.Value, err)
+	r := &Report{Subject: s, Counting: "flow records: a conversation seen at two monitored interfaces is counted at both",
+		Summary: Row{}, Peers: []Row{}, Hourly: []Row{},
+		Columns: Columns{Summary: names(summaryColumns), Peers: names(peerAggregates), Hourly: names(hourlyColumns)}}
+	idx := map[string]int{}
+	for i, c := range res.Columns {
+		idx[c] = i
 	}
-	r.Peers, r.Columns.Peers = rows(peers), peers.Columns
-	hourly, err := e.QueryParams(ctx, q.hourly(), 0, q.args...)
-	if err != nil {
-		return nil, fmt.Errorf("cannot chart %s %s: %w", s.Kind, s.Value, err)
+	for _, row := range res.Rows {
+		switch row[idx["part"]] {
+		case "summary":
+			r.Summary = pick(row, idx, r.Columns.Summary)
+		case "peer":
+			r.Peers = append(r.Peers, pick(row, idx, r.Columns.Peers))
+		case "hour":
+			r.Hourly = append(r.Hourly, pick(row, idx, r.Columns.Hourly))
+		}
 	}
-	r.Hourly, r.Columns.Hourly = rows(hourly), hourly.Columns
 	return r, nil
 }
 
-func firstRow(res *engine.Result) map[string]any {
-	out := map[string]any{}
-	if len(res.Rows) == 0 {
-		return out
-	}
-	for i, c := range res.Columns {
-		out[c] = res.Rows[0][i]
-	}
-	return out
-}
-
-func rows(res *engine.Result) []Row {
-	out := make([]Row, len(res.Rows))
-	for i, r := range res.Rows {
-		out[i] = Row{}
-		for j, c := range res.Columns {
-			out[i][c] = r[j]
-		}
+// pick keeps one part's columns of a row of the united result.
+func pick(row []any, idx map[string]int, cols []string) Row {
+	out := Row{}
+	for _, c := range cols {
+		out[c] = row[idx[c]]
 	}
 	return out
 }
