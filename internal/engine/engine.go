@@ -30,6 +30,9 @@ type Options struct {
 	// Workload narrows the flows view (and every view over it) to the
 	// records of the interfaces that carried this Name tag while they did.
 	Workload string
+	// NoRollup reads flows_rollup(since, until) from the records even
+	// where the lake's rollup is current: to check one against the other.
+	NoRollup bool
 }
 
 // Engine is an in-memory DuckDB whose views read the files the lake's

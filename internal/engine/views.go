@@ -11,6 +11,7 @@ import (
 
 	"github.com/flowtrail/flowtrail/internal/flowlog"
 	"github.com/flowtrail/flowtrail/internal/lake"
+	"github.com/flowtrail/flowtrail/internal/rollup"
 )
 
 // hiveTypes keeps partition values as AWS means them: account IDs are
@@ -32,7 +33,19 @@ func (e *Engine) viewStatements(ctx context.Context) ([]string, error) {
 		}
 		out = append(out, s)
 	}
-	return append(out, e.cloudTrailView(), e.snapshotsView(), e.rejectsView(), conversationsView), nil
+	return append(out, e.cloudTrailView(), e.snapshotsView(), e.rejectsView(), conversationsView, e.rollupMacro()), nil
+}
+
+// rollupMacro defines flows_rollup(since, until) over the lake's rollup
+// files when every partition's is current, else over the records. A
+// workload narrows flows, which the rollup cannot follow: the records
+// are read then.
+func (e *Engine) rollupMacro() string {
+	rel, ok := rollup.Current(e.manifest)
+	if !ok || e.opts.Workload != "" || e.opts.NoRollup {
+		return rollup.Macro(nil)
+	}
+	return rollup.Macro(e.paths(rel))
 }
 
 // fileList renders the live files of a table as a DuckDB list literal.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/flowtrail/flowtrail/internal/flowlog"
 	"github.com/flowtrail/flowtrail/internal/lake"
+	"github.com/flowtrail/flowtrail/internal/rollup"
 	"github.com/flowtrail/flowtrail/internal/source"
 )
 
@@ -173,6 +174,14 @@ func (r *run) all(ctx context.Context) error {
 		return err
 	}
 	r.sum.Files = r.col.files
+	// The rollup is computed from the files as they will be published:
+	// replaced sources' rows dropped first.
+	if err := r.w.DropReplaced(); err != nil {
+		return err
+	}
+	if err := rollup.Refresh(ctx, r.w, rollup.Options{}); err != nil {
+		return err
+	}
 	return r.w.Commit()
 }
 

@@ -36,6 +36,9 @@ type File struct {
 	Bytes   int64   `json:"bytes"`
 	SHA256  string  `json:"sha256"`
 	Sources []int64 `json:"sources"` // ledger ids of the sources whose rows it holds
+	// From lists, for a derived file (a rollup), the live files it was
+	// computed from; when they change it is stale and is rebuilt.
+	From []string `json:"from,omitempty"`
 }
 
 // Source is one ledger entry: an object or file that was ingested.

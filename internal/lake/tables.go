@@ -12,5 +12,5 @@ const quarantineDir = "quarantine"
 
 // Tables lists every table directory the lake may hold.
 func Tables() []string {
-	return []string{TableFlows, TableTGWFlows, TableCloudTrail, TableSnapshots}
+	return []string{TableFlows, TableTGWFlows, TableCloudTrail, TableSnapshots, TableFlowsRollup}
 }

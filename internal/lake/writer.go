@@ -125,7 +125,7 @@ func (w *Writer) AddSource(s *Source) {
 
 // Commit publishes everything staged since Open or the last Commit.
 func (w *Writer) Commit() error {
-	if err := w.dropReplaced(); err != nil {
+	if err := w.DropReplaced(); err != nil {
 		return err
 	}
 	w.next.Generation++
