@@ -164,16 +164,20 @@ func firstHour(t *testing.T, e *engine.Engine) time.Time {
 }
 
 // TestPivot_OddRecords: a record from the subject to itself is counted
-// once, and one whose source is unknown counts among the records but has
-// no peer; the oracle agrees.
+// once, one whose source is unknown counts among the records but has no
+// peer, and one with no destination has a NULL peer; the oracle agrees.
 func TestPivot_OddRecords(t *testing.T) {
 	e := testlake.Open(t, `version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
 2 111111111111 eni-0a 10.0.0.9 10.0.0.9 5000 5000 17 3 300 1793750400 1793750460 ACCEPT OK
 2 111111111111 eni-0a - 10.0.0.9 - - - 2 200 1793750400 1793750460 ACCEPT OK
 2 111111111111 eni-0a 10.0.0.9 10.0.0.1 40000 443 6 5 500 1793754000 1793754060 REJECT OK
+2 111111111111 eni-0a 10.0.0.9 - - - - 1 60 1793754000 1793754060 ACCEPT OK
 `)
 	comparePivot(t, e, "10.0.0.9", pivot.Window{}, 0)
 	r := run(t, e, "ip", "10.0.0.9", pivot.Window{})
-	check(t, "records", r.Summary["records"], int64(3))
+	check(t, "records", r.Summary["records"], int64(4))
 	check(t, "peers", r.Summary["peers"], int64(2))
+	if len(r.Peers) != 3 {
+		t.Errorf("%d peer rows, want 3 (one of them NULL)", len(r.Peers))
+	}
 }

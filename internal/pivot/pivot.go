@@ -89,7 +89,7 @@ func Run(ctx context.Context, e *engine.Engine, s Subject, w Window, maxPeers in
 	}
 	r := &Report{Subject: s, Counting: "flow records: a conversation seen at two monitored interfaces is counted at both",
 		Summary: Row{}, Peers: []Row{}, Hourly: []Row{},
-		Columns: Columns{Summary: names(summaryColumns), Peers: names(peerAggregates), Hourly: names(hourlyColumns)}}
+		Columns: Columns{Summary: names(summaryColumns), Peers: names(peerColumns), Hourly: names(hourlyColumns)}}
 	idx := map[string]int{}
 	for i, c := range res.Columns {
 		idx[c] = i
