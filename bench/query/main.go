@@ -99,6 +99,11 @@ func prepare(ctx context.Context, scale float64, work string) (lakeDir, naive st
 		return "", "", err
 	}
 	defer db.Close()
+	// The copy sorts 50 M records: spill beyond 2 GB rather than take
+	// most of a shared machine's memory.
+	if _, err := db.Exec(fmt.Sprintf("SET memory_limit='2GB'; SET temp_directory='%s'", filepath.Join(work, "spill"))); err != nil {
+		return "", "", err
+	}
 	files := fmt.Sprintf("'%s/flows/**/*.parquet'", lakeDir)
 	q := fmt.Sprintf("COPY (SELECT * EXCLUDE (source_id, source_line) FROM read_parquet(%s, union_by_name=true) ORDER BY source_id, source_line) TO '%s' (FORMAT parquet)", files, naive)
 	if _, err := db.Exec(q); err != nil {

@@ -93,8 +93,12 @@ func (e *Engine) connect(ctx context.Context) error {
 func (e *Engine) setup(ctx context.Context) error {
 	// Spill to the system's temporary directory, not ".tmp" in whatever
 	// directory the analyst happens to be in.
+	// Footers are cached across queries: the lake is hundreds of files,
+	// each one's footer otherwise read and parsed by every query (the
+	// prompt, the web UI and multi-query analyses run many).
 	stmts := []string{"SET autoinstall_known_extensions=false", "SET autoload_known_extensions=false",
-		fmt.Sprintf("SET temp_directory=%s", quote(filepath.Join(os.TempDir(), "flowtrail-duckdb")))}
+		fmt.Sprintf("SET temp_directory=%s", quote(filepath.Join(os.TempDir(), "flowtrail-duckdb"))),
+		"SET parquet_metadata_cache=true"}
 	if e.opts.MemoryLimit != "" {
 		stmts = append(stmts, fmt.Sprintf("SET memory_limit=%s", quote(e.opts.MemoryLimit)))
 	}

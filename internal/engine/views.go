@@ -1,9 +1,13 @@
 package engine
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
+	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -134,27 +138,40 @@ func groupScan(groups []schemaGroup) string {
 	return "(" + strings.Join(parts, "\nUNION ALL BY NAME\n") + ")"
 }
 
-// schemaGroups reads the files' column names from their footers, once
-// when the engine opens, and groups the files by them, in file order.
+// schemaGroups reads the files' column names, and the least start of
+// each, from their footers, once when the engine opens, and groups the
+// files by their columns. Within a group, files are in order of their
+// earliest record: the lake's files each span well under an hour, so a
+// query ordered by start under a LIMIT (every listing) fills its top-N
+// from the first files and skips the rest on their statistics.
 func (e *Engine) schemaGroups(ctx context.Context, files []string) ([]schemaGroup, error) {
-	rows, err := e.conn.QueryContext(ctx, fmt.Sprintf(`SELECT file_name, list(name ORDER BY name) FROM parquet_schema(%s)
-WHERE num_children IS NULL OR num_children = 0 GROUP BY file_name`, listLiteral(files)))
+	rows, err := e.conn.QueryContext(ctx, fmt.Sprintf(`SELECT file_name, list(DISTINCT path_in_schema ORDER BY path_in_schema),
+  min(TRY_CAST(stats_min_value AS BIGINT)) FILTER (WHERE path_in_schema = 'start')
+FROM parquet_metadata(%s) GROUP BY file_name`, listLiteral(files)))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the lake's file schemas: %w", err)
 	}
 	defer rows.Close()
-	colsOf := map[string][]string{}
+	colsOf, first := map[string][]string{}, map[string]int64{}
 	for rows.Next() {
 		var name string
 		var cols duckdb.Composite[[]string]
-		if err := rows.Scan(&name, &cols); err != nil {
+		var start sql.NullInt64
+		if err := rows.Scan(&name, &cols, &start); err != nil {
 			return nil, fmt.Errorf("cannot read the lake's file schemas: %w", err)
 		}
 		colsOf[name] = cols.Get()
+		if start.Valid {
+			first[name] = start.Int64
+		} else {
+			first[name] = math.MaxInt64
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("cannot read the lake's file schemas: %w", err)
 	}
+	files = slices.Clone(files)
+	slices.SortStableFunc(files, func(a, b string) int { return cmp.Compare(first[a], first[b]) })
 	return groupFiles(files, colsOf)
 }
 
