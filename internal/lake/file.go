@@ -33,10 +33,10 @@ func writeRows(dir string, schema *parquet.Schema, rows []parquet.Row) (string, 
 	})
 }
 
-// newParquetWriter leaves pages uncompressed: integers are delta-packed
-// and strings dictionary-encoded already, so LZ4 saved a fifth of the
-// bytes and no query time, and parquet-go cannot read LZ4 pages back
-// (see checkReadable, and docs/design.md, "Query speed").
+// newParquetWriter leaves integer pages uncompressed: delta-packed, they
+// do not shrink further, and DuckDB reads them fastest that way. String
+// columns are zstd (see node). Not LZ4: parquet-go cannot read LZ4 pages
+// back (see checkReadable, and docs/design.md, "Query speed").
 func newParquetWriter(w io.Writer, schema *parquet.Schema) *parquet.Writer {
 	return parquet.NewWriter(w, schema,
 		parquet.Compression(&parquet.Uncompressed),

@@ -91,8 +91,10 @@ func node(c Column) parquet.Node {
 	default:
 		// Dictionary pages: flow-log strings repeat (accounts, interfaces,
 		// verdicts, addresses), and DuckDB filters and groups on
-		// dictionary codes much faster than on plain byte arrays.
-		n = parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
+		// dictionary codes much faster than on plain byte arrays. Zstd
+		// (the only compressed columns; see newParquetWriter) keeps
+		// address dictionaries and CloudTrail's JSON small.
+		n = parquet.Compressed(parquet.Encoded(parquet.String(), &parquet.RLEDictionary), &parquet.Zstd)
 	}
 	if required(c) {
 		return n

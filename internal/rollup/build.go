@@ -79,7 +79,12 @@ func open(opts Options) (*sql.DB, error) {
 }
 
 // build writes the rollup of one partition from its flows files and
-// stages it in place of the partition's old one.
+// stages it in place of the partition's old one. Rows are sorted by
+// address pair, so that a query grouping by pairs meets each pair's
+// hours together (a third less CPU than in hour order); zstd makes the
+// file a third smaller than LZ4 at the same query cost. DuckDB writes
+// it and only DuckDB reads it, so parquet-go's LZ4 reading (see
+// lake.checkReadable) does not matter here.
 func build(ctx context.Context, db *sql.DB, w *lake.Writer, dir string, rel []string) error {
 	files := make([]string, len(rel))
 	for i, r := range rel {
@@ -94,7 +99,7 @@ func build(ctx context.Context, db *sql.DB, w *lake.Writer, dir string, rel []st
 		return err
 	}
 	q := fmt.Sprintf(`COPY (SELECT %s FROM (SELECT %s FROM read_parquet(%s, union_by_name=true)) WHERE bytes IS NOT NULL
-GROUP BY ALL ORDER BY srcaddr, dstaddr, hour, interface_id, pkt_srcaddr, pkt_dstaddr) TO %s (FORMAT parquet, COMPRESSION lz4_raw)`,
+GROUP BY ALL ORDER BY srcaddr, dstaddr, hour, interface_id, pkt_srcaddr, pkt_dstaddr) TO %s (FORMAT parquet, COMPRESSION zstd)`,
 		aggregate, selectNeeded(cols), listLiteral(files), quote(tmp))
 	res, err := db.ExecContext(ctx, q)
 	if err != nil {
