@@ -7,13 +7,13 @@
 --   Counts records and sums bytes over them: traffic between two monitored
 --   interfaces is logged at both ends and counts twice (interfaces = 2 shows it;
 --   the conversations view counts it once).
+--   Reads the hourly rollup (flows_rollup), which sums the same records.
 -- param: addr addr optional keep only pairs with this address at either end
 WITH pairs AS (
-  SELECT srcaddr, dstaddr, count(*) AS records, sum(bytes)::BIGINT AS total_bytes,
-    min(start) AS first, max("end") AS last, count(DISTINCT interface_id) AS interfaces
-  FROM flows
-  WHERE ($since::BIGINT IS NULL OR start >= $since::BIGINT) AND ($until::BIGINT IS NULL OR start < $until::BIGINT)
-    AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND bytes IS NOT NULL
+  SELECT srcaddr, dstaddr, sum(records)::BIGINT AS records, sum(bytes)::BIGINT AS total_bytes,
+    min(first_start) AS first, max(last_end) AS last, count(DISTINCT interface_id) AS interfaces
+  FROM flows_rollup($since::BIGINT, $until::BIGINT)
+  WHERE srcaddr IS NOT NULL AND dstaddr IS NOT NULL
     AND ($addr::VARCHAR[] IS NULL OR list_contains($addr::VARCHAR[], srcaddr) OR list_contains($addr::VARCHAR[], dstaddr))
   GROUP BY srcaddr, dstaddr
 )
