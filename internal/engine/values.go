@@ -1,6 +1,9 @@
 package engine
 
-import "time"
+import (
+	"math/big"
+	"time"
+)
 
 // Typed readers for the values in Result.Rows, for the analyses that read
 // their own queries' results: a NULL, or a value of another type than
@@ -33,6 +36,10 @@ func AsInt(v any) int64 {
 		return int64(x)
 	case uint8:
 		return int64(x)
+	case float64:
+		return int64(x)
+	case *big.Int:
+		return x.Int64() // sum() of a BIGINT is a HUGEINT
 	}
 	return 0
 }

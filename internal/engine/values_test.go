@@ -14,6 +14,10 @@ func TestValues_ReadWhatDuckDBReturns(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := res.Rows[0]
+	// sum() of a BIGINT is a HUGEINT, which the driver returns as *big.Int.
+	if sum, err := e.Query(t.Context(), "SELECT sum(bytes) FROM flows", 0); err != nil || engine.AsInt(sum.Rows[0][0]) != 40 {
+		t.Errorf("sum(bytes) read as %v (%v), want 40", sum, err)
+	}
 	if engine.AsString(r[0]) != "x" || engine.AsInt(r[1]) != 7 || engine.AsInt(r[2]) != 8 || engine.AsInt(r[3]) != 9 || engine.AsInt(r[4]) != 10 {
 		t.Errorf("scalars read wrong: %v", r)
 	}

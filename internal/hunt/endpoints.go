@@ -2,10 +2,10 @@ package hunt
 
 import (
 	"cmp"
-	"math/big"
 	"net/netip"
 	"time"
 
+	"github.com/flowtrail/flowtrail/internal/engine"
 	"github.com/flowtrail/flowtrail/internal/inventory"
 )
 
@@ -120,29 +120,13 @@ func isPrivate(a netip.Addr) bool {
 	return false
 }
 
-// Values as the driver returns them.
-
-func asInt(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case int16:
-		return int64(x)
-	case int8:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	case uint32:
-		return int64(x)
-	case float64:
-		return int64(x)
-	case *big.Int:
-		return x.Int64() // sum() of BIGINT is a HUGEINT
-	}
-	return 0
-}
+// Values as the driver returns them: the engine's readers.
+var (
+	asInt  = engine.AsInt
+	asStr  = engine.AsString
+	asBool = engine.AsBool
+	asTime = engine.AsTime
+)
 
 func asFloat(v any) float64 {
 	switch x := v.(type) {
@@ -152,16 +136,6 @@ func asFloat(v any) float64 {
 		return float64(x)
 	}
 	return float64(asInt(v))
-}
-
-func asStr(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-func asBool(v any) bool {
-	b, _ := v.(bool)
-	return b
 }
 
 func asStrings(v any) []string {

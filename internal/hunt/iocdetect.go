@@ -150,11 +150,6 @@ func appendUnique(xs []int, x int) []int {
 	return append(xs, x)
 }
 
-func asTime(v any) time.Time {
-	t, _ := v.(time.Time)
-	return t.UTC()
-}
-
 func minTime(a, b time.Time) time.Time {
 	if a.IsZero() || b.Before(a) {
 		return b
