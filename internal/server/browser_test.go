@@ -354,8 +354,9 @@ func TestBrowser_GraphDrawsNodes(t *testing.T) {
 		t.Errorf("%d nodes drawn", nodes)
 	}
 	// Clicking a workload opens its pivot.
-	pos := b.eval(t, `(() => { const cy = document.getElementById('graph').flowtrailGraph; const n = cy.nodes('[kind = "workload"]')[0];
-		const p = n.renderedPosition(), r = cy.container().getBoundingClientRect(); return JSON.stringify([p.x + r.left, p.y + r.top, n.data('label')]); })()`)
+	// The layout is random, so the first workload may lie under another
+	// node or outside the window: click one that nothing else covers.
+	pos := b.eval(t, clearWorkloadNode)
 	var at struct {
 		X, Y  float64
 		Label string
@@ -375,6 +376,21 @@ func TestBrowser_GraphDrawsNodes(t *testing.T) {
 	b.waitFor(t, `document.querySelector('.graph-controls .muted').textContent.includes('nodes')`, 30*time.Second)
 	b.screenshot(t, "graph-by-account")
 }
+
+// clearWorkloadNode returns [x, y, label] of a workload node whose centre
+// is inside the window and covered by no other node, or "null".
+const clearWorkloadNode = `(() => {
+	const cy = document.getElementById('graph').flowtrailGraph, r = cy.container().getBoundingClientRect();
+	const inside = (b, x, y) => x >= b.x1 && x <= b.x2 && y >= b.y1 && y <= b.y2;
+	for (const n of cy.nodes('[kind = "workload"]')) {
+		if (!n.visible()) continue;
+		const p = n.renderedPosition(), x = p.x + r.left, y = p.y + r.top;
+		if (x < r.left + 5 || y < r.top + 5 || x > Math.min(r.right, innerWidth) - 5 || y > Math.min(r.bottom, innerHeight) - 5) continue;
+		const covered = cy.nodes().some(o => o.id() !== n.id() && !n.ancestors().contains(o) && o.visible() && inside(o.renderedBoundingBox(), p.x, p.y));
+		if (!covered) return JSON.stringify([x, y, n.data('label')]);
+	}
+	return 'null';
+})()`
 
 // What the browser would send for an attacker is refused: no token off
 // loopback, a rebound DNS name, a write from another origin, path tricks.
