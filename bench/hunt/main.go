@@ -23,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -45,8 +46,11 @@ func main() {
 	hours := flag.Int("hours", 24, "period of each estate, in hours")
 	speed := flag.Bool("speed", false, "time the detector pack instead of scoring it")
 	dir := flag.String("dir", "", "work directory, reused between runs (default: a new temporary one)")
-	verbose := flag.Bool("v", false, "list every false finding")
+	verbose := flag.Bool("v", false, "list every false finding; with -speed, log each step's time")
 	flag.Parse()
+	if *verbose {
+		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	}
 	ctx := context.Background()
 	work := *dir
 	if work == "" {

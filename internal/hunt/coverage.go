@@ -54,19 +54,25 @@ type Limit struct {
 
 const maxGaps = 20
 
-const coverageSQL = `WITH h AS (
-  SELECT interface_id, start - start % 3600 AS hr, count(*) AS n,
-    count(*) FILTER (WHERE log_status = 'NODATA') AS nd, count(*) FILTER (WHERE log_status = 'SKIPDATA') AS sd
-  FROM flows WHERE start >= $1 AND start < $2 AND interface_id IS NOT NULL GROUP BY ALL
-)
-SELECT interface_id, count(*), sum(n)::BIGINT, sum(nd)::BIGINT, sum(sd)::BIGINT, count(*) FILTER (WHERE sd > 0),
-  min(hr), max(hr), list(hr ORDER BY hr)
-FROM h GROUP BY interface_id`
+// coverageSQL reads the window once for both halves of the coverage:
+// records per interface and hour (gaps), and per account, VPC and log
+// format version (which fields the sources carry). The format counts
+// leave NODATA and SKIPDATA records out: they carry no fields.
+const coverageSQL = `SELECT grouping(interface_id, hr), interface_id, hr, acct, vpc, version, count(*),
+  count(*) FILTER (WHERE log_status = 'NODATA'), count(*) FILTER (WHERE log_status = 'SKIPDATA'),
+  count(*) FILTER (WHERE ok), count(tcp_flags) FILTER (WHERE ok), count(bytes) FILTER (WHERE ok),
+  count(pkt_srcaddr) FILTER (WHERE ok), count(flow_direction) FILTER (WHERE ok)
+FROM (SELECT interface_id, start - start % 3600 AS hr, coalesce(account_id, aws_account_id, '') AS acct, coalesce(vpc_id, '') AS vpc,
+    version, log_status, coalesce(log_status, 'OK') NOT IN ('NODATA', 'SKIPDATA') AS ok, tcp_flags, bytes, pkt_srcaddr, flow_direction
+  FROM flows WHERE start >= $1 AND start < $2)
+GROUP BY GROUPING SETS ((interface_id, hr), (acct, vpc, version))`
 
-const formatsSQL = `SELECT coalesce(account_id, aws_account_id, ''), coalesce(vpc_id, ''), list(DISTINCT version ORDER BY version), count(*),
-  count(tcp_flags), count(bytes), count(pkt_srcaddr), count(flow_direction)
-FROM flows WHERE start >= $1 AND start < $2 AND coalesce(log_status, 'OK') NOT IN ('NODATA', 'SKIPDATA')
-GROUP BY ALL ORDER BY 1, 2`
+// logged is what coverageSQL saw of one interface.
+type logged struct {
+	hours           []int
+	records, nd, sd int64
+	sdHours         int
+}
 
 func (r *run) coverage(ctx context.Context) (*Coverage, error) {
 	c := &Coverage{Gaps: []Gap{}, Formats: []SourceFormat{}, Limits: []Limit{}}
@@ -74,14 +80,37 @@ func (r *run) coverage(ctx context.Context) (*Coverage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot measure coverage: %w", err)
 	}
-	var gaps []Gap
+	ifaces := map[string]*logged{}
+	sources := map[[2]string]*source{}
 	for _, row := range rows {
+		if asInt(row[0]) != 0 {
+			addFormat(sources, row)
+			continue
+		}
+		if row[1] == nil {
+			continue // records no interface logged (a custom format without interface-id)
+		}
+		id := asStr(row[1])
+		l := ifaces[id]
+		if l == nil {
+			l = &logged{}
+			ifaces[id] = l
+		}
+		l.hours = append(l.hours, int(asInt(row[2])))
+		l.records += asInt(row[6])
+		l.nd += asInt(row[7])
+		l.sd += asInt(row[8])
+		if asInt(row[8]) > 0 {
+			l.sdHours++
+		}
+	}
+	var gaps []Gap
+	for id, l := range ifaces {
 		c.Interfaces++
-		c.Records += asInt(row[2])
-		c.NoDataRecords += asInt(row[3])
-		c.SkipDataRecords += asInt(row[4])
-		g := gapOf(row)
-		if g.MissingHours > 0 || g.SkipDataHours > 0 {
+		c.Records += l.records
+		c.NoDataRecords += l.nd
+		c.SkipDataRecords += l.sd
+		if g := gapOf(id, l); g.MissingHours > 0 || g.SkipDataHours > 0 {
 			gaps = append(gaps, g)
 		}
 	}
@@ -90,20 +119,18 @@ func (r *run) coverage(ctx context.Context) (*Coverage, error) {
 		return cmp.Or(cmp.Compare(b.MissingHours+b.SkipDataHours, a.MissingHours+a.SkipDataHours), cmp.Compare(a.Interface, b.Interface))
 	})
 	c.Gaps = append(c.Gaps, gaps[:min(len(gaps), maxGaps)]...)
-	if c.Formats, err = r.formats(ctx); err != nil {
-		return nil, err
-	}
+	c.Formats = formatsOf(sources)
 	c.Limits = r.limits(c)
 	return c, nil
 }
 
-func gapOf(row []any) Gap {
-	hours := asInts(row[8])
-	g := Gap{Interface: asStr(row[0]), LoggedHours: int(asInt(row[1])), SkipDataHours: int(asInt(row[5]))}
-	for i := 1; i < len(hours); i++ {
-		if missing := (hours[i] - hours[i-1]) / 3600; missing > 1 {
+func gapOf(id string, l *logged) Gap {
+	slices.Sort(l.hours)
+	g := Gap{Interface: id, LoggedHours: len(l.hours), SkipDataHours: l.sdHours}
+	for i := 1; i < len(l.hours); i++ {
+		if missing := (l.hours[i] - l.hours[i-1]) / 3600; missing > 1 {
 			if g.MissingHours == 0 {
-				g.FirstMissing = time.Unix(int64(hours[i-1]+3600), 0).UTC()
+				g.FirstMissing = time.Unix(int64(l.hours[i-1]+3600), 0).UTC()
 			}
 			g.MissingHours += missing - 1
 		}
@@ -111,19 +138,50 @@ func gapOf(row []any) Gap {
 	return g
 }
 
-func (r *run) formats(ctx context.Context) ([]SourceFormat, error) {
-	rows, err := r.query(ctx, formatsSQL, r.win.from, r.win.to)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the sources' formats: %w", err)
+// source is one source's format as coverageSQL rows add up: its
+// records with fields, and how many of those carry each field.
+type source struct {
+	SourceFormat
+	with [4]int64 // tcp-flags, bytes, pkt-srcaddr, flow-direction
+}
+
+// addFormat folds one (account, VPC, version) row of coverageSQL into
+// its source.
+func addFormat(sources map[[2]string]*source, row []any) {
+	withFields := asInt(row[9])
+	if withFields == 0 {
+		return // only NODATA or SKIPDATA: says nothing of the format
 	}
+	k := [2]string{asStr(row[3]), asStr(row[4])}
+	s := sources[k]
+	if s == nil {
+		s = &source{SourceFormat: SourceFormat{Account: k[0], VPC: k[1], Versions: []int{}}}
+		sources[k] = s
+	}
+	if row[5] != nil {
+		s.Versions = append(s.Versions, int(asInt(row[5])))
+	}
+	s.Records += withFields
+	for i := range s.with {
+		s.with[i] += asInt(row[10+i])
+	}
+}
+
+// formatsOf returns the sources' formats by account and VPC, with the
+// share of records carrying each field.
+func formatsOf(sources map[[2]string]*source) []SourceFormat {
 	out := []SourceFormat{}
-	for _, row := range rows {
-		n := float64(max(1, asInt(row[3])))
-		share := func(v any) float64 { return round2(float64(asInt(v)) / n) }
-		out = append(out, SourceFormat{Account: asStr(row[0]), VPC: asStr(row[1]), Versions: asInts(row[2]), Records: asInt(row[3]),
-			TCPFlags: share(row[4]), Bytes: share(row[5]), PacketAddress: share(row[6]), FlowDirection: share(row[7])})
+	for _, s := range sources {
+		share := func(v int64) float64 { return round2(float64(v) / float64(max(1, s.Records))) }
+		f := s.SourceFormat
+		f.TCPFlags, f.Bytes, f.PacketAddress, f.FlowDirection = share(s.with[0]), share(s.with[1]), share(s.with[2]), share(s.with[3])
+		slices.Sort(f.Versions)
+		out = append(out, f)
 	}
-	return out, nil
+	slices.SortFunc(out, func(a, b SourceFormat) int {
+		return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.VPC, b.VPC))
+	})
+	return out
 }
 
 // limits lists the detections the evidence weakens.
