@@ -74,7 +74,7 @@ type logged struct {
 	sdHours         int
 }
 
-func (r *run) coverage(ctx context.Context) (*Coverage, error) {
+func (r *run) measureCoverage(ctx context.Context) (*Coverage, error) {
 	c := &Coverage{Gaps: []Gap{}, Formats: []SourceFormat{}, Limits: []Limit{}}
 	rows, err := r.query(ctx, coverageSQL, r.win.from, r.win.to)
 	if err != nil {

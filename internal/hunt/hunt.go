@@ -92,11 +92,7 @@ func Run(ctx context.Context, e *engine.Engine, opt Options) (*Report, error) {
 	for name, n := range r.suppressed {
 		rep.Suppressed[name] += n
 	}
-	t := time.Now()
-	if rep.Coverage, err = r.coverage(ctx); err != nil {
-		return nil, err
-	}
-	slog.Debug("coverage measured", "seconds", time.Since(t).Seconds())
+	rep.Coverage = r.coverage
 	r.enrich(all)
 	rep.Findings = group(all)
 	return rep, nil
