@@ -29,11 +29,18 @@ reported at low severity.`,
 	run: portScans,
 }
 
+// contactsSQL groups the window's TCP and UDP pairs by source, target
+// and port across hours — the contacts the walk steps through — once for
+// both the scans and the crowd of internet sources they are judged
+// against.
+const contactsSQL = `SELECT ini, resp, port, min(first_seen) AS fs, max(last_seen) AS ls, bool_or(answered AND accepted) AS ok,
+  sum(records) AS recs, sum(bytes_out) AS b, sum(packets_out) AS p, bool_or(ini_private) AS ini_private,
+  bool_or(resp_private) AS resp_private, bool_or(resp_trusted) AS resp_trusted
+FROM hunt_pairs WHERE in_win AND protocol IN (6, 17)
+GROUP BY ini, resp, port`
+
 const scanSQL = `WITH t AS (
-  SELECT ini, resp, port, min(first_seen) AS fs, max(last_seen) AS ls, bool_or(answered AND accepted) AS ok,
-    sum(records) AS recs, sum(bytes_out) AS b, sum(packets_out) AS p, bool_or(ini_private) AS ini_private, bool_or(resp_private) AS resp_private
-  FROM hunt_pairs WHERE in_win AND protocol IN (6, 17) AND NOT resp_trusted
-  GROUP BY ini, resp, port
+  SELECT * FROM ` + contactsTable + ` WHERE NOT resp_trusted
 ), c AS (
   SELECT ini FROM t GROUP BY ini HAVING count(*) >= $1 AND count(*) FILTER (WHERE NOT ok) >= 4
 ), h AS (
@@ -53,8 +60,14 @@ SELECT t.ini, bool_or(t.ini_private), count(*) AS targets, count(*) FILTER (WHER
 FROM t SEMI JOIN c USING (ini) JOIN h USING (ini) JOIN q USING (ini) JOIN act USING (ini)
 GROUP BY t.ini ORDER BY t.ini`
 
+const contactsTable = "hunt_contacts"
+
 func portScans(ctx context.Context, r *run) ([]Finding, error) {
 	p := r.cfg.Detectors.PortScan
+	if _, err := r.e.Materialize(ctx, contactsTable, contactsSQL); err != nil {
+		return nil, err
+	}
+	defer r.e.DropTable(context.WithoutCancel(ctx), contactsTable)
 	rows, err := r.query(ctx, scanSQL, p.MinTargets)
 	if err != nil {
 		return nil, err
@@ -79,14 +92,11 @@ func portScans(ctx context.Context, r *run) ([]Finding, error) {
 // crowdSQL measures the internet's background: how many sources failed
 // at least once against the estate, and the median source's targets and
 // targets per hour.
-const crowdSQL = `WITH t AS (
-  SELECT ini, resp, port, min(first_seen) AS fs, max(last_seen) AS ls, bool_or(answered AND accepted) AS ok
-  FROM hunt_pairs WHERE in_win AND protocol IN (6, 17) AND NOT ini_private GROUP BY ALL
-), a AS (
+const crowdSQL = `WITH a AS (
   SELECT ini, count(DISTINCT hr) AS hours FROM hunt_pairs WHERE in_win AND protocol IN (6, 17) AND NOT ini_private GROUP BY ini
 ), s AS (
   SELECT ini, count(*) AS n, any_value(a.hours) AS hours
-  FROM t JOIN a USING (ini) GROUP BY ini HAVING count(*) FILTER (WHERE NOT ok) >= 1
+  FROM ` + contactsTable + ` JOIN a USING (ini) WHERE NOT ini_private GROUP BY ini HAVING count(*) FILTER (WHERE NOT ok) >= 1
 )
 SELECT count(*), coalesce(median(n), 0)::DOUBLE, coalesce(median(n / hours), 0)::DOUBLE FROM s`
 
