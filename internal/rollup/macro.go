@@ -15,9 +15,9 @@ func ceilHour(e string) string {
 }
 
 // Macro is the statement creating the table macro flows_rollup(since,
-// until): one row per hour, interface and address pair of the flow
-// records that carry bytes and start in [since, until) (a NULL bound is
-// open), exactly as the aggregate over those records. With rollup files
+// until): rows per hour, interface and address pair of the flow records
+// that carry bytes and start in [since, until) (a NULL bound is open),
+// whose sums per key are exactly the aggregate over those records. With rollup files
 // (absolute paths), whole hours come from them and the partial hours at
 // the window's edges from the flows view; without, everything comes
 // from the flows view.
@@ -39,7 +39,14 @@ func Macro(files []string) string {
 	return "CREATE MACRO flows_rollup(since, until) AS TABLE\n" + strings.Join(parts, "\nUNION ALL\n")
 }
 
-// records aggregates the flow records that carry bytes and meet cond.
+// records reads the flow records that carry bytes and meet cond as
+// rollup rows of one record each. Every reader of flows_rollup sums its
+// rows per key (sum, min, max, count DISTINCT), so a record is as good
+// as its hour's total, and skipping the hourly grouping here keeps a
+// lake without rollups as fast as reading the records directly: grouped
+// first by hour, interface and four addresses, the top talkers of 50 M
+// records took 7 times longer.
 func records(cond string) string {
-	return "SELECT " + aggregate + " FROM flows WHERE bytes IS NOT NULL AND " + cond + " GROUP BY ALL"
+	return "SELECT " + hourOf + ` AS hour, interface_id, srcaddr, dstaddr, pkt_srcaddr, pkt_dstaddr, 1::BIGINT AS records,
+  bytes::BIGINT AS bytes, packets::BIGINT AS packets, start AS first_start, "end" AS last_end FROM flows WHERE bytes IS NOT NULL AND ` + cond
 }
