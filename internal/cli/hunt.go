@@ -83,7 +83,7 @@ thresholds per detector, trusted destinations and threshold rules:
 	fl.StringVar(&f.format, "format", "table", "output: table, json or jsonl")
 	fl.BoolVar(&f.list, "list", false, "describe the detectors and exit")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Minute, "stop a query that runs longer")
-	fl.StringVar(&f.memory, "memory-limit", "3GB", "DuckDB memory limit (the whole process stays within about a third more: 100 M records hunt in under 4 GiB)")
+	fl.StringVar(&f.memory, "memory-limit", "3GB", "DuckDB memory limit (the process peaks at up to a third more)")
 	return cmd
 }
 
