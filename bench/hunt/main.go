@@ -203,7 +203,7 @@ func timeHunt(ctx context.Context, work string, scale float64, hours int) error 
 			return err
 		}
 	}
-	e, err := engine.Open(ctx, lakeDir, engine.Options{MemoryLimit: "3GB"})
+	e, err := engine.Open(ctx, lakeDir, engine.Options{MemoryLimit: "2GB"}) // as flowtrail hunt
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ thresholds per detector, trusted destinations and threshold rules:
 	fl.StringVar(&f.format, "format", "table", "output: table, json or jsonl")
 	fl.BoolVar(&f.list, "list", false, "describe the detectors and exit")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Minute, "stop a query that runs longer")
-	fl.StringVar(&f.memory, "memory-limit", "3GB", "DuckDB memory limit (the process peaks at up to a third more)")
+	fl.StringVar(&f.memory, "memory-limit", "2GB", "DuckDB memory limit: beyond it the hunt's summary spills to the temporary directory")
 	return cmd
 }
 
