@@ -7,6 +7,7 @@ package sgaudit
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
@@ -125,14 +126,27 @@ type Discount struct {
 	Why           string `json:"why"`
 }
 
-// Run audits the lake the engine has open.
+// Run audits the lake the engine has open. The period's conversations
+// are read once, into a temporary table the steps share.
 func Run(ctx context.Context, e *engine.Engine, w Window) (*Report, error) {
 	rep := &Report{Changes: changes(e.Inventory(), w)}
-	steps := []func(context.Context, *engine.Engine, Window, *Report) error{unusedGroupsOf, unusedRulesOf, exposedOf, discountsOf}
+	t0 := time.Now()
+	n, err := e.Materialize(ctx, convTable, accepted, w.args()...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot audit the conversations: %w", err)
+	}
+	defer func() { _ = e.DropTable(context.WithoutCancel(ctx), convTable) }()
+	slog.Debug("sg audit: conversations read", "rows", n, "took", time.Since(t0))
+	steps := []struct {
+		name string
+		run  func(context.Context, *engine.Engine, Window, *Report) error
+	}{{"unused groups", unusedGroupsOf}, {"rule use", unusedRulesOf}, {"exposure", exposedOf}, {"discounts", discountsOf}}
 	for _, step := range steps {
-		if err := step(ctx, e, w, rep); err != nil {
+		t0 := time.Now()
+		if err := step.run(ctx, e, w, rep); err != nil {
 			return nil, err
 		}
+		slog.Debug("sg audit: step done", "step", step.name, "took", time.Since(t0))
 	}
 	return rep, nil
 }

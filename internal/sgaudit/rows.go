@@ -50,7 +50,7 @@ func exposedOf(ctx context.Context, e *engine.Engine, w Window, rep *Report) err
 	for i, p := range inventory.AdminPorts {
 		ports[i] = int32(p)
 	}
-	res, err := query(ctx, e, "exposure", exposed, append(w.args(), ports)...)
+	res, err := query(ctx, e, "exposure", exposed, ports)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func admitting(inv *inventory.Inventory, groups []string, proto, port int, at ti
 }
 
 func discountsOf(ctx context.Context, e *engine.Engine, w Window, rep *Report) error {
-	res, err := query(ctx, e, "discounts", discounted, w.args()...)
+	res, err := query(ctx, e, "discounts", discounted)
 	if err != nil {
 		return err
 	}
