@@ -80,8 +80,9 @@ func (a *advice) classify(rows []obs) {
 // classifyPortless files the port-less conversations, given the port-ful
 // ones that support rules (from every VPC of the subject).
 func (a *advice) classifyPortless(evidence []obs) {
+	dirs := peerDirections(evidence)
 	for _, o := range a.portless {
-		a.judgePortless(o, evidence)
+		a.judgePortless(o, dirs[peerEntity(o)])
 	}
 	a.portless = nil
 }
@@ -126,8 +127,8 @@ func (a *advice) judge(o obs) {
 // side the same peer's port-ful traffic says began it (a bastion that
 // SSHs in also pings), else the side that talks the protocol with more
 // peers (a monitor pings many hosts), else both ways.
-func (a *advice) judgePortless(o obs, evidence []obs) {
-	in, out := peerDirections(o, evidence)
+func (a *advice) judgePortless(o obs, d directions) {
+	in, out := d.in, d.out
 	o.basis = "peers"
 	switch {
 	case in && !out:
@@ -147,28 +148,39 @@ func (a *advice) judgePortless(o obs, evidence []obs) {
 	a.judge(o)
 }
 
-// peerDirections says whether the peer (its workload, else its address)
-// started port-ful traffic towards the subject, and the subject towards
-// it.
-func peerDirections(o obs, evidence []obs) (in, out bool) {
-	for _, c := range evidence {
-		if peerEntity(c) != peerEntity(o) {
-			continue
-		}
-		if c.side == "local" {
-			in = true
-		} else {
-			out = true
-		}
-	}
-	return in, out
+// directions says whether a peer started port-ful traffic towards the
+// subject (in), and the subject towards it (out).
+type directions struct{ in, out bool }
+
+// entity is a peer: its workload, else its address.
+type entity struct {
+	workload string
+	addr     netip.Addr
 }
 
-func peerEntity(o obs) string {
-	if o.remoteName != "" {
-		return "workload:" + o.remoteName
+// peerDirections indexes the port-ful evidence by peer, once: looking it
+// up per port-less conversation made --all quadratic (seconds on 10 M
+// records).
+func peerDirections(evidence []obs) map[entity]directions {
+	out := map[entity]directions{}
+	for _, c := range evidence {
+		k := peerEntity(c)
+		d := out[k]
+		if c.side == "local" {
+			d.in = true
+		} else {
+			d.out = true
+		}
+		out[k] = d
 	}
-	return o.remote.String()
+	return out
+}
+
+func peerEntity(o obs) entity {
+	if o.remoteName != "" {
+		return entity{workload: o.remoteName}
+	}
+	return entity{addr: o.remote}
 }
 
 func (a *advice) discounted() []Discount {

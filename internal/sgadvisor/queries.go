@@ -36,6 +36,13 @@ package sgadvisor
 //     protocol: private peers only when the peer is private, so that
 //     monitoring from the internet does not make a host look like a
 //     pinger of its neighbours.
+//
+// Speed: is_private parses text with regular expressions, so fan-in
+// evaluates it only on the distinct port-less peers, and counts distinct
+// peers as distinct (peer, port) rows rather than concatenated text; the
+// peer's owner is looked up by two hash joins (addresses one VPC ever
+// held, then the others within the VPC) because an OR in the join
+// condition made DuckDB compare every conversation with every address.
 const observations = `WITH s AS (
   SELECT interface_id, match_from, match_to, vpc_id,
     CASE WHEN $3 = 'all' THEN instance_name ELSE $4 END AS subject,
@@ -75,9 +82,11 @@ const observations = `WITH s AS (
   UNION ALL
   SELECT dstaddr, dstport, protocol, srcaddr, srcport FROM f
 ), fan AS (
-  SELECT addr, port, protocol, count(DISTINCT CASE WHEN protocol IN (6, 17) THEN peer || ' ' || peer_port ELSE peer END) AS n,
-    count(DISTINCT peer) FILTER (WHERE protocol NOT IN (6, 17) AND coalesce(is_private(peer), false)) AS n_private
-  FROM e SEMI JOIN need USING (addr, port, protocol)
+  SELECT addr, port, protocol, count(*) AS n,
+    count(*) FILTER (WHERE CASE WHEN protocol NOT IN (6, 17) THEN coalesce(is_private(peer), false) ELSE false END) AS n_private
+  FROM (
+    SELECT DISTINCT addr, port, protocol, peer, CASE WHEN protocol IN (6, 17) THEN peer_port ELSE 0 END AS peer_port
+    FROM e SEMI JOIN need USING (addr, port, protocol))
   GROUP BY ALL
 ), k AS (
   SELECT c.*, coalesce(lf.n, 1) AS lfan, coalesce(rf.n, 1) AS rfan, coalesce(lf.n_private, 0) AS lpriv, coalesce(rf.n_private, 0) AS rpriv,
@@ -122,9 +131,12 @@ const observations = `WITH s AS (
          ELSE 'ok' END AS status
   FROM x
 ), z AS (
-  SELECT y.*, a.instance_name AS remote_name, a.security_group_ids AS remote_groups, a.vpc_id AS remote_vpc
-  FROM y LEFT JOIN inv_addresses a ON a.ip = y.remote_addr AND y.first >= a.match_from AND y.first < a.match_to
-    AND (a.unique_vpc OR a.vpc_id = y.vpc_id)
+  SELECT y.*, coalesce(u.instance_name, v.instance_name) AS remote_name, coalesce(u.security_group_ids, v.security_group_ids) AS remote_groups,
+    coalesce(u.vpc_id, v.vpc_id) AS remote_vpc
+  FROM y
+  LEFT JOIN (SELECT * FROM inv_addresses WHERE unique_vpc) u ON u.ip = y.remote_addr AND y.first >= u.match_from AND y.first < u.match_to
+  LEFT JOIN (SELECT * FROM inv_addresses WHERE NOT unique_vpc) v ON v.ip = y.remote_addr AND v.vpc_id = y.vpc_id
+    AND y.first >= v.match_from AND y.first < v.match_to
 )
 SELECT subject, vpc_id, local_addr, side, protocol, port, remote_addr, remote_name, remote_groups, remote_vpc, status, basis, confidence,
   count(*) AS conversations, sum(records)::BIGINT AS records, sum(bytes)::BIGINT AS bytes,
