@@ -45,8 +45,27 @@ LEFT JOIN inv_addresses d ON d.ip = f.dstaddr AND f.start >= d.match_from AND f.
 // an interface that carried the Name tag at the time, or with either
 // address held by such an interface at the time. The name travels in a
 // table, never in SQL text.
-const workloadFilter = `CREATE VIEW flows AS SELECT f.* FROM flows_all f
-WHERE EXISTS (SELECT 1 FROM inv_interfaces i, inv_workload w WHERE i.instance_name = w.name AND i.interface_id = f.interface_id
-    AND f.start >= i.match_from AND f.start < i.match_to)
-  OR EXISTS (SELECT 1 FROM inv_addresses a, inv_workload w WHERE a.instance_name = w.name AND (a.ip = f.srcaddr OR a.ip = f.dstaddr)
-    AND f.start >= a.match_from AND f.start < a.match_to AND (a.unique_vpc OR a.vpc_id = f.vpc_id OR f.vpc_id IS NULL))`
+//
+// The workload's stretches are gathered into one list per interface and
+// per address, so that each record meets at most one list per end in a
+// hash join and tests the few spans in it. Correlated EXISTS subqueries
+// said the same, but DuckDB decorrelated them by buffering every record
+// and joining the distinct (address, start, VPC) of the lake with the
+// stretches: 4–9 CPU-seconds on 10 M records against under one.
+const workloadFilter = `CREATE VIEW flows AS
+WITH wi AS (
+  SELECT i.interface_id, list({'lo': i.match_from, 'hi': i.match_to}) AS spans
+  FROM inv_interfaces i, inv_workload w WHERE i.instance_name = w.name GROUP BY i.interface_id
+), wa AS (
+  SELECT a.ip, list({'lo': a.match_from, 'hi': a.match_to, 'vpc': a.vpc_id, 'unique_vpc': a.unique_vpc}) AS spans
+  FROM inv_addresses a, inv_workload w WHERE a.instance_name = w.name GROUP BY a.ip
+)
+SELECT f.* FROM flows_all f
+LEFT JOIN wi ON wi.interface_id = f.interface_id
+LEFT JOIN wa s ON s.ip = f.srcaddr
+LEFT JOIN wa d ON d.ip = f.dstaddr
+WHERE coalesce(len(list_filter(wi.spans, lambda x: f.start >= x.lo AND f.start < x.hi)), 0) > 0
+  OR coalesce(len(list_filter(s.spans, lambda x: f.start >= x.lo AND f.start < x.hi
+    AND (x.unique_vpc OR x.vpc = f.vpc_id OR f.vpc_id IS NULL))), 0) > 0
+  OR coalesce(len(list_filter(d.spans, lambda x: f.start >= x.lo AND f.start < x.hi
+    AND (x.unique_vpc OR x.vpc = f.vpc_id OR f.vpc_id IS NULL))), 0) > 0`
