@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
+	"github.com/flowtrail/flowtrail/internal/sgadvisor"
 )
 
 // benchServer opens a server on the lake named by $FLOWTRAIL_BENCH_LAKE
@@ -131,25 +132,50 @@ func waitReady(b *testing.B, h http.Handler, target string) {
 }
 
 // BenchmarkAnalyses times the long analyses the pages run in the
-// background: the hunt, the audit, a workload's pivot, a recommendation.
+// background: the hunt, the audit, a workload's pivot, a recommendation
+// (its hunt included), and the recommendation for every workload without
+// a hunt (`sg recommend --all --hunt=false`). The baseline is one
+// aggregation of the whole lake, measured in the same run, for ratios on a
+// shared machine:
+//
+//	FLOWTRAIL_BENCH_LAKE=/tmp/lake50 go test -run '^$' -bench Analyses -benchtime 1x ./internal/server
 func BenchmarkAnalyses(b *testing.B) {
 	s := benchServer(b)
 	h := s.Handler(loopback, "")
 	name := s.lake.cur.workloads()[0]
+	timed := func(b *testing.B, run func(b *testing.B)) {
+		var cpu time.Duration
+		for b.Loop() {
+			b.StopTimer()
+			s.cold()
+			b.StartTimer()
+			t0 := cpuTime()
+			run(b)
+			cpu += cpuTime() - t0
+		}
+		b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+	}
+	b.Run("baseline", func(b *testing.B) {
+		timed(b, func(b *testing.B) {
+			firstValue(b, s.lake.cur.pages.e, "SELECT count(*)::VARCHAR FROM (SELECT srcaddr, dstaddr, dstport, protocol, sum(bytes), count(*) FROM flows GROUP BY ALL)")
+		})
+	})
 	for _, a := range []struct{ name, target string }{
 		{"hunt", "/api/findings"}, {"audit", "/api/sg"},
 		{"workload-pivot", "/api/pivot?kind=instance&value=" + url.QueryEscape(name)},
 		{"recommend", "/api/sg?workload=" + url.QueryEscape(name)},
 	} {
 		b.Run(a.name, func(b *testing.B) {
-			for b.Loop() {
-				b.StopTimer()
-				s.cold()
-				b.StartTimer()
-				waitReady(b, h, a.target)
-			}
+			timed(b, func(b *testing.B) { waitReady(b, h, a.target) })
 		})
 	}
+	b.Run("recommend-all", func(b *testing.B) {
+		timed(b, func(b *testing.B) {
+			if _, err := sgadvisor.Run(context.Background(), s.lake.cur.pages.e, sgadvisor.Options{Subject: sgadvisor.Subject{Kind: sgadvisor.KindAll}}); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
 }
 
 // cpuTime is the CPU time the process (DuckDB's threads included) has
