@@ -108,6 +108,11 @@ func (fr *flowReader) guessFormat(line []byte) error {
 		fr.job.format = fr.userFmt.String()
 		return nil
 	}
+	if bytes.HasPrefix(bytes.TrimSpace(line), []byte("#")) {
+		// Flow logs have no comments: this is some other text file (an
+		// indicator list, notes) that sits among the logs.
+		return fmt.Errorf("line 1 is a comment (%.40q): this is not a flow log; if it is one, pass --flow-format with its format", line)
+	}
 	n := flowlog.Fields(line)
 	f, ok := flowlog.ForFieldCount(n)
 	if !ok {

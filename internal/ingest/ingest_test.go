@@ -127,16 +127,20 @@ func TestIngest_BadSourcesDoNotStopTheRun(t *testing.T) {
 	zw.Write(bytes.Repeat([]byte("x"), 300<<20))
 	zw.Close()
 	os.WriteFile(filepath.Join(in, "bomb.gz"), bomb.Bytes(), 0o644)
+	// An indicator list left among the logs (as `flowtrail gen` writes one
+	// beside AWSLogs/).
+	writeFile(t, in, "indicators.txt", "# Indicators of compromise for the case\n203.0.113.7 # scanner\n")
 	sum, err := Run(context.Background(), Config{Lake: lakeDir, Listers: []source.Lister{source.Local{Path: in}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Ingested != 1 || len(sum.Failed) != 2 {
+	if sum.Ingested != 1 || len(sum.Failed) != 3 {
 		t.Fatalf("summary = %+v", sum)
 	}
 	for _, f := range sum.Failed {
 		if strings.HasSuffix(f.URI, "bomb.gz") && !strings.Contains(f.Error, "gzip bomb") ||
-			strings.HasSuffix(f.URI, "truncated.log.gz") && !strings.Contains(f.Error, "truncated") {
+			strings.HasSuffix(f.URI, "truncated.log.gz") && !strings.Contains(f.Error, "truncated") ||
+			strings.HasSuffix(f.URI, "indicators.txt") && !strings.Contains(f.Error, "line 1 is a comment") {
 			t.Errorf("failure %s: %s", f.URI, f.Error)
 		}
 	}
