@@ -115,7 +115,7 @@ func auditTables(w io.Writer, rep *sgaudit.Report) error {
 		groups = append(groups, []any{u.GroupID, u.GroupName, u.VPC, u.Account, u.Region, u.LiveRules})
 	}
 	for _, r := range rep.UnusedRules {
-		rules = append(rules, []any{r.RuleID, r.GroupID, r.GroupName, r.Protocol, portRange(r.FromPort, r.ToPort), r.Source, r.Probes, r.Reason})
+		rules = append(rules, []any{r.RuleID, r.GroupID, r.GroupName, r.Protocol, sgaudit.PortRange(r.FromPort, r.ToPort), r.Source, r.Probes, r.Reason})
 	}
 	for _, x := range rep.Exposed {
 		exposed = append(exposed, []any{x.InterfaceID, x.InstanceName, x.Address, x.Port, x.Conversations, x.Answered, x.Sources, strings.Join(x.Rules, ",")})
@@ -144,14 +144,4 @@ func auditTables(w io.Writer, rep *sgaudit.Report) error {
 		fmt.Fprintf(w, "not counted as use: %s (%d conversations): %s\n", d.What, d.Conversations, d.Why)
 	}
 	return nil
-}
-
-func portRange(from, to int64) string {
-	switch {
-	case from == -1:
-		return "all"
-	case from == to:
-		return fmt.Sprint(from)
-	}
-	return fmt.Sprintf("%d-%d", from, to)
 }

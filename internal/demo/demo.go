@@ -143,7 +143,7 @@ func auditSummary(ctx context.Context, e *engine.Engine, out io.Writer) error {
 		len(rep.Changes), flagged, len(rep.UnusedGroups), len(rep.UnusedRules))
 	var rows [][]any
 	for _, r := range rep.UnusedRules[:min(8, len(rep.UnusedRules))] {
-		rows = append(rows, []any{r.GroupID, r.GroupName, r.Protocol, fmt.Sprintf("%d-%d", r.FromPort, r.ToPort), r.Source, r.Reason})
+		rows = append(rows, []any{r.GroupID, r.GroupName, r.Protocol, sgaudit.PortRange(r.FromPort, r.ToPort), r.Source, r.Reason})
 	}
 	return render.Rows(out, "table", []string{"group", "name", "protocol", "ports", "source", "reason"}, rows)
 }

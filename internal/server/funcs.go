@@ -12,6 +12,7 @@ import (
 	"github.com/flowtrail/flowtrail/internal/ledger"
 	"github.com/flowtrail/flowtrail/internal/render"
 	"github.com/flowtrail/flowtrail/internal/sgadvisor"
+	"github.com/flowtrail/flowtrail/internal/sgaudit"
 )
 
 // The templates' functions and the small views they pass to the parts
@@ -48,9 +49,9 @@ func (p *pages) funcs() template.FuncMap {
 			return []seenSet{{"Exposure: admitted, never answered", r.Exposure}, {"Not recommended", r.NotRecommended}}
 		},
 		"diffRows": diffRows,
-		"portsInt": func(from, to int) string { return portRange(int64(from), int64(to)) },
+		"portsInt": func(from, to int) string { return sgaudit.PortRange(int64(from), int64(to)) },
 		"list":     asList,
-		"ports":    portRange,
+		"ports":    sgaudit.PortRange,
 		"rejectsOf": func(p *ledger.Page, w window, path string, keep url.Values) rejectsView {
 			return rejectsView{Page: p, W: w, Path: path, Keep: keep}
 		},
@@ -164,17 +165,6 @@ func asList(v any) []any {
 		return out
 	}
 	return nil
-}
-
-// portRange writes a rule's ports as the audit prints them.
-func portRange(from, to int64) string {
-	switch {
-	case from == -1:
-		return "all"
-	case from == to:
-		return fmt.Sprint(from)
-	}
-	return fmt.Sprintf("%d-%d", from, to)
 }
 
 // href builds a link to path within the window, with further

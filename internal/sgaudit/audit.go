@@ -180,3 +180,15 @@ func query(ctx context.Context, e *engine.Engine, what, q string, args ...any) (
 	}
 	return res, nil
 }
+
+// PortRange writes a rule's ports as the audit prints them: "all" for
+// every port (-1), "22", or "8000-8080".
+func PortRange(from, to int64) string {
+	switch {
+	case from == -1:
+		return "all"
+	case from == to:
+		return fmt.Sprint(from)
+	}
+	return fmt.Sprintf("%d-%d", from, to)
+}
