@@ -19,8 +19,10 @@ type Options struct {
 	Detectors    []string  // empty: all
 	Indicators   []ioc.Indicator
 	Config       Config
-	// Progress, when set, is told as each detector starts.
-	Progress func(detector string)
+	// Progress, when set, is told as each step starts: "coverage",
+	// "summary" (the flows summarised into pairs, most of a hunt's
+	// time), then each detector by name.
+	Progress func(step string)
 }
 
 // Report is what a hunt found, keyed as `flowtrail hunt --format json`
@@ -65,9 +67,7 @@ func Run(ctx context.Context, e *engine.Engine, opt Options) (*Report, error) {
 	rep := &Report{Window: r.window(), Suppressed: map[string]int{}}
 	var all []Finding
 	for _, d := range dets {
-		if opt.Progress != nil {
-			opt.Progress(d.Name)
-		}
+		r.progress(d.Name)
 		start := time.Now()
 		dr := DetectorRun{Name: d.Name}
 		if why := r.cannotRun(d); why != "" {

@@ -36,6 +36,20 @@ func TestRun_BaselineWindow(t *testing.T) {
 	}
 }
 
+// Progress names the long steps before the detectors, so a hunt over
+// 100 M records does not sit silent through its summary.
+func TestRun_ProgressSteps(t *testing.T) {
+	s := newScenario(t)
+	s.background(days2)
+	var steps []string
+	if _, err := Run(context.Background(), s.open(), Options{Detectors: []string{"exposure", "port-scan"}, Progress: func(step string) { steps = append(steps, step) }}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"coverage", "summary", "port-scan", "exposure"}; !slices.Equal(steps, want) {
+		t.Errorf("progress %q, want %q", steps, want)
+	}
+}
+
 func TestRun_UnknownDetector(t *testing.T) {
 	s := newScenario(t)
 	s.background(2)

@@ -18,7 +18,16 @@ func (s *Server) huntJob(snap *snapshot, w window) job {
 	opt := s.cfg.Hunt
 	opt.Since, opt.Until = w.Since, w.Until
 	return s.slow(snap, "hunt|"+w.key(), func(ctx context.Context, e *engine.Engine, note func(string)) (any, error) {
-		opt.Progress = func(d string) { note("detector " + d) }
+		opt.Progress = func(step string) {
+			switch step {
+			case "coverage":
+				note("measuring coverage")
+			case "summary":
+				note("summarising the flows")
+			default:
+				note("detector " + step)
+			}
+		}
 		return hunt.Run(ctx, e, opt)
 	})
 }
