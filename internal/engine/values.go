@@ -17,11 +17,13 @@ func AsString(v any) string {
 	return ""
 }
 
-// AsInt reads any integer column as int64.
+// AsInt reads any integer column (or a Go int) as int64.
 func AsInt(v any) int64 {
 	switch x := v.(type) {
 	case int64:
 		return x
+	case int:
+		return int64(x)
 	case int32:
 		return int64(x)
 	case int16:

@@ -24,7 +24,7 @@ func TestValues_ReadWhatDuckDBReturns(t *testing.T) {
 	if got := engine.AsTime(r[5]); !got.Equal(time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)) || got.Location() != time.UTC {
 		t.Errorf("time read as %v", got)
 	}
-	if !engine.AsBool(r[6]) || engine.AsBool(r[7]) || engine.AsString(r[7]) != "" || engine.AsInt(r[7]) != 0 || !engine.AsTime(r[7]).IsZero() {
+	if !engine.AsBool(r[6]) || engine.AsBool(r[7]) || engine.AsString(r[7]) != "" || engine.AsInt(r[7]) != 0 || engine.AsInt(3) != 3 || !engine.AsTime(r[7]).IsZero() {
 		t.Errorf("bool or NULL read wrong: %v", r)
 	}
 }

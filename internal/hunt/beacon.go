@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
+	"github.com/flowtrail/flowtrail/internal/inventory"
 )
 
 var beaconDetector = &Detector{
@@ -217,9 +218,9 @@ func beaconFinding(c []any, sc beaconScore) Finding {
 	f := Finding{
 		Severity: sev, Title: fmt.Sprintf("Beaconing from %s to %s:%d every %s", wl, dst, port, humanSeconds(sc.interval)),
 		Summary: fmt.Sprintf("%d connections from %s to %s/%d at a median interval of %s and a median size of %s; regularity %.2f (interval skew %.2f, MAD %.2f; size skew %.2f, MAD %.2f; span %.2f).",
-			asInt(c[5]), wl, protoName(proto), port, humanSeconds(sc.interval), humanBytes(int64(sc.size)), sc.total, sc.tsSkew, sc.tsMAD, sc.dsSkew, sc.dsMAD, sc.coverage),
+			asInt(c[5]), wl, inventory.ProtocolName(proto), port, humanSeconds(sc.interval), humanBytes(int64(sc.size)), sc.total, sc.tsSkew, sc.tsMAD, sc.dsSkew, sc.dsMAD, sc.coverage),
 		FirstSeen: unixTime(c[7]), LastSeen: unixTime(c[8]), Src: Endpoint{Address: inis[0]}, Dst: Endpoint{Address: dst},
-		Ports: []int{port}, Protocol: protoName(proto), Records: asInt(c[9]), Bytes: asInt(c[10]), Packets: asInt(c[11]),
+		Ports: []int{port}, Protocol: inventory.ProtocolName(proto), Records: asInt(c[9]), Bytes: asInt(c[10]), Packets: asInt(c[11]),
 		DistinctPeers: 1, DistinctPorts: 1, Score: math.Round(sc.total * 100),
 		EvidenceSQL: evidence{from: asInt(c[7]), to: asInt(c[8]), a: inis, b: []string{dst}, ports: []int{port}, proto: proto}.sql(),
 		Details: map[string]any{"connections": asInt(c[5]), "median_interval_seconds": sc.interval, "median_bytes": sc.size,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/flowtrail/flowtrail/internal/inventory"
 )
 
 var exfilDetector = &Detector{
@@ -59,7 +61,7 @@ func exfiltration(ctx context.Context, r *run) ([]Finding, error) {
 		f := Finding{
 			Severity:  High,
 			FirstSeen: unixTime(row[7]), LastSeen: unixTime(row[8]), Src: Endpoint{Address: src}, Dst: Endpoint{Address: dst},
-			Ports: asInts(row[9]), Protocol: protoName(int(asInt(row[10]))), Records: asInt(row[6]), Bytes: b + back, Packets: asInt(row[5]),
+			Ports: asInts(row[9]), Protocol: inventory.ProtocolName(int(asInt(row[10]))), Records: asInt(row[6]), Bytes: b + back, Packets: asInt(row[5]),
 			DistinctPeers: 1, DistinctPorts: int64(len(asInts(row[9]))),
 			Score: math.Min(100, 50+10*math.Log10(float64(peak)/math.Max(1, float64(max(hostPeak, wlPeak))))),
 			Details: map[string]any{"bytes_out": b, "bytes_back": back, "ratio_out_to_back": math.Round(ratio*10) / 10,

@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/flowtrail/flowtrail/internal/inventory"
 )
 
 var exposureDetector = &Detector{
@@ -121,7 +123,7 @@ func exposureFinding(row []any, sources []string, admin bool) Finding {
 	n := int64(len(sources))
 	f := Finding{
 		FirstSeen: unixTime(row[10]), LastSeen: unixTime(row[11]), Dst: Endpoint{Address: host},
-		Src: Endpoint{Count: n}, Ports: []int{port}, Protocol: protoName(proto), Records: asInt(row[7]), Bytes: asInt(row[8]),
+		Src: Endpoint{Count: n}, Ports: []int{port}, Protocol: inventory.ProtocolName(proto), Records: asInt(row[7]), Bytes: asInt(row[8]),
 		Packets: asInt(row[9]), DistinctPeers: n, DistinctPorts: 1,
 		EvidenceSQL: evidence{from: asInt(row[10]), to: asInt(row[11]), a: []string{host}, b: sources[:min(len(sources), 200)], ports: []int{port}, proto: proto}.sql(),
 		Details: map[string]any{"public_sources": n, "answered_sources": asInt(row[13]), "sessions": asInt(row[6]),
@@ -143,7 +145,7 @@ func exposureFinding(row []any, sources []string, admin bool) Finding {
 		f.Severity, f.Score = Medium, math.Min(100, 40+5*float64(n))
 		f.Title = fmt.Sprintf("Unprotected port %d on %s probed by %s", port, host, plural(n, "public source", "public sources"))
 	}
-	f.Summary = fmt.Sprintf("The security group of %s admitted %s/%d from %s; the service answered: %v. %s", host, protoName(proto), port,
+	f.Summary = fmt.Sprintf("The security group of %s admitted %s/%d from %s; the service answered: %v. %s", host, inventory.ProtocolName(proto), port,
 		plural(n, "public address", "public addresses"), answered, exposureAdvice(&f))
 	return f
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/flowtrail/flowtrail/internal/inventory"
 )
 
 // The network findings GuardDuty derives from flow logs, applied to
@@ -56,11 +58,11 @@ func outboundDoS(ctx context.Context, r *run) ([]Finding, error) {
 		pk, sessions, hours := asInt(row[3]), asInt(row[5]), asInt(row[11])
 		ports := slices.Compact(slices.Sorted(slices.Values(asInts(row[12]))))
 		out = append(out, Finding{
-			Severity: High, Title: fmt.Sprintf("Outbound %s flood from %s to %s", protoName(proto), src, dst),
+			Severity: High, Title: fmt.Sprintf("Outbound %s flood from %s to %s", inventory.ProtocolName(proto), src, dst),
 			Summary: fmt.Sprintf("%s sent %d packets in %s to %s over %s (peak %d packets in an hour); %d came back.",
 				src, pk, plural(sessions, "connection", "connections"), dst, plural(hours, "hour", "hours"), asInt(row[10]), asInt(row[4])),
 			FirstSeen: unixTime(row[8]), LastSeen: unixTime(row[9]), Src: Endpoint{Address: src}, Dst: Endpoint{Address: dst},
-			Ports: ports, Protocol: protoName(proto), Records: asInt(row[7]), Bytes: asInt(row[6]), Packets: pk,
+			Ports: ports, Protocol: inventory.ProtocolName(proto), Records: asInt(row[7]), Bytes: asInt(row[6]), Packets: pk,
 			DistinctPeers: 1, DistinctPorts: int64(len(ports)), Score: math.Min(100, 40+10*math.Log10(float64(pk))),
 			EvidenceSQL: evidence{from: asInt(row[8]), to: asInt(row[9]), a: []string{src}, b: []string{dst}, proto: proto}.sql(),
 			Details:     map[string]any{"packets_back": asInt(row[4]), "peak_packets_per_hour": asInt(row[10]), "connections": sessions},
@@ -152,11 +154,11 @@ func unusualPorts(ctx context.Context, r *run) ([]Finding, error) {
 	for _, row := range rows {
 		src, wl, port, proto, peers := asStr(row[0]), asStr(row[1]), int(asInt(row[2])), int(asInt(row[3])), asInt(row[4])
 		out = append(out, Finding{
-			Severity: Medium, Title: fmt.Sprintf("Unusual port: %s used %s/%d to the internet", src, protoName(proto), port),
+			Severity: Medium, Title: fmt.Sprintf("Unusual port: %s used %s/%d to the internet", src, inventory.ProtocolName(proto), port),
 			Summary: fmt.Sprintf("%s (workload %s) exchanged %s with %s on %s/%d, a port its workload never used to the internet in the baseline.",
-				src, wl, humanBytes(asInt(row[7])), plural(peers, "public address", "public addresses"), protoName(proto), port),
+				src, wl, humanBytes(asInt(row[7])), plural(peers, "public address", "public addresses"), inventory.ProtocolName(proto), port),
 			FirstSeen: unixTime(row[9]), LastSeen: unixTime(row[10]), Src: Endpoint{Address: src}, Dst: endpointOf(asStrings(row[11]), peers),
-			Ports: []int{port}, Protocol: protoName(proto), Records: asInt(row[6]), Bytes: asInt(row[7]), Packets: asInt(row[8]),
+			Ports: []int{port}, Protocol: inventory.ProtocolName(proto), Records: asInt(row[6]), Bytes: asInt(row[7]), Packets: asInt(row[8]),
 			DistinctPeers: peers, DistinctPorts: 1, Score: 50,
 			EvidenceSQL: evidence{from: asInt(row[9]), to: asInt(row[10]), a: []string{src}, b: asStrings(row[11]), ports: []int{port}, proto: proto}.sql(),
 		})
@@ -201,12 +203,12 @@ func unusualVolume(ctx context.Context, r *run) ([]Finding, error) {
 		total, peak, basePeak := asInt(row[4]), asInt(row[5]), asInt(row[6])
 		inis, resps := asStrings(row[11]), asStrings(row[12])
 		out = append(out, Finding{
-			Severity: Medium, Title: fmt.Sprintf("Unusual volume: %s ↔ %s on %s/%d, %s in an hour", from, to, protoName(proto), port, humanBytes(peak)),
+			Severity: Medium, Title: fmt.Sprintf("Unusual volume: %s ↔ %s on %s/%d, %s in an hour", from, to, inventory.ProtocolName(proto), port, humanBytes(peak)),
 			Summary: fmt.Sprintf("The edge %s → %s on %s/%d carried %s in %s, up to %s in an hour: %.0f× its busiest baseline hour (%s).",
-				from, to, protoName(proto), port, humanBytes(total), plural(asInt(row[13]), "hour", "hours"), humanBytes(peak),
+				from, to, inventory.ProtocolName(proto), port, humanBytes(total), plural(asInt(row[13]), "hour", "hours"), humanBytes(peak),
 				float64(peak)/float64(max(1, basePeak)), humanBytes(basePeak)),
 			FirstSeen: unixTime(row[7]), LastSeen: unixTime(row[8]), Src: Endpoint{Address: inis[0]}, Dst: Endpoint{Address: resps[0]},
-			Ports: []int{port}, Protocol: protoName(proto), Records: asInt(row[9]), Bytes: total, Packets: asInt(row[10]),
+			Ports: []int{port}, Protocol: inventory.ProtocolName(proto), Records: asInt(row[9]), Bytes: total, Packets: asInt(row[10]),
 			DistinctPeers: int64(len(resps)), DistinctPorts: 1, Score: math.Min(100, 40+10*math.Log10(float64(peak)/float64(max(1, basePeak)))),
 			EvidenceSQL: evidence{from: asInt(row[7]), to: asInt(row[8]), a: inis, b: resps, ports: []int{port}, proto: proto}.sql(),
 			Details: map[string]any{"src_addresses": inis, "dst_addresses": resps, "peak_hour_bytes": peak, "baseline_peak_hour_bytes": basePeak,

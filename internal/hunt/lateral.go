@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/flowtrail/flowtrail/internal/inventory"
 )
 
 var lateralDetector = &Detector{
@@ -167,10 +169,10 @@ func newEdges(ctx context.Context, r *run) ([]Finding, error) {
 		out = append(out, Finding{
 			Severity: sev, Title: fmt.Sprintf("New connection %s → %s on %s%s", from, to, serviceName(port), where),
 			Summary: fmt.Sprintf("Workload %s opened %d sessions to workload %s on %s/%d (%s), which the baseline never saw between them.",
-				from, asInt(row[9]), to, protoName(proto), port, outcome),
+				from, asInt(row[9]), to, inventory.ProtocolName(proto), port, outcome),
 			FirstSeen: unixTime(row[4]), LastSeen: unixTime(row[5]),
 			Src: Endpoint{Address: inis[0], Name: from}, Dst: Endpoint{Address: resps[0], Name: to},
-			Ports: []int{port}, Protocol: protoName(proto), Records: asInt(row[6]), Bytes: asInt(row[7]), Packets: asInt(row[8]),
+			Ports: []int{port}, Protocol: inventory.ProtocolName(proto), Records: asInt(row[6]), Bytes: asInt(row[7]), Packets: asInt(row[8]),
 			DistinctPeers: int64(len(resps)), DistinctPorts: 1, Score: 70,
 			EvidenceSQL: evidence{from: asInt(row[4]), to: asInt(row[5]), a: inis, b: resps, ports: []int{port}, proto: proto}.sql(),
 			Details:     map[string]any{"src_addresses": inis, "dst_addresses": resps, "cross_vpc": cross, "answered": ok},
@@ -223,9 +225,9 @@ func onPremises(ctx context.Context, r *run) ([]Finding, error) {
 			out = append(out, Finding{
 				Severity: sev, Title: fmt.Sprintf("Outside private address %s reached %s (%s) on %s for the first time", src, wl, dst, serviceName(port)),
 				Summary: fmt.Sprintf("%s, a private address outside every range the estate's interfaces use (on premises, through a VPN or Direct Connect), reached workload %s at %s on %s/%d; answered: %v. No such source reached it in the baseline.",
-					src, wl, dst, protoName(proto), port, asBool(row[10])),
+					src, wl, dst, inventory.ProtocolName(proto), port, asBool(row[10])),
 				FirstSeen: unixTime(row[5]), LastSeen: unixTime(row[6]), Src: Endpoint{Address: src}, Dst: Endpoint{Address: dst, Name: wl},
-				Ports: []int{port}, Protocol: protoName(proto), Records: asInt(row[7]), Bytes: asInt(row[8]), Packets: asInt(row[9]),
+				Ports: []int{port}, Protocol: inventory.ProtocolName(proto), Records: asInt(row[7]), Bytes: asInt(row[8]), Packets: asInt(row[9]),
 				DistinctPeers: 1, DistinctPorts: 1, Score: 60,
 				EvidenceSQL: evidence{from: asInt(row[5]), to: asInt(row[6]), a: []string{src}, b: []string{dst}, ports: []int{port}, proto: proto}.sql(),
 			})
@@ -246,9 +248,9 @@ func onPremises(ctx context.Context, r *run) ([]Finding, error) {
 		}
 		out = append(out, Finding{
 			Severity: sev, Title: fmt.Sprintf("On-premises %s reached %s on %s for the first time", src, dst, serviceName(port)),
-			Summary:   fmt.Sprintf("The transit gateway carried %s/%d from %s (not a VPC attachment) to %s; no on-premises source reached it there in the baseline.", protoName(proto), port, src, dst),
+			Summary:   fmt.Sprintf("The transit gateway carried %s/%d from %s (not a VPC attachment) to %s; no on-premises source reached it there in the baseline.", inventory.ProtocolName(proto), port, src, dst),
 			FirstSeen: unixTime(row[4]), LastSeen: unixTime(row[5]), Src: Endpoint{Address: src}, Dst: Endpoint{Address: dst},
-			Ports: []int{port}, Protocol: protoName(proto), Records: asInt(row[6]), Bytes: asInt(row[7]), Packets: asInt(row[8]),
+			Ports: []int{port}, Protocol: inventory.ProtocolName(proto), Records: asInt(row[6]), Bytes: asInt(row[7]), Packets: asInt(row[8]),
 			DistinctPeers: 1, DistinctPorts: 1, Score: 60,
 			EvidenceSQL: strings.Replace(evidence{from: asInt(row[4]), to: asInt(row[5]), a: []string{src}, b: []string{dst}, ports: []int{port}}.sql(), "FROM flows", "FROM tgw_flows", 1),
 		})
@@ -266,20 +268,6 @@ func isAdmin(admin []int, port int) bool {
 		}
 	}
 	return false
-}
-
-func protoName(p int) string {
-	switch p {
-	case 6:
-		return "tcp"
-	case 17:
-		return "udp"
-	case 1:
-		return "icmp"
-	case 58:
-		return "icmpv6"
-	}
-	return fmt.Sprint(p)
 }
 
 func portNames(ports []int) string {

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/flowtrail/flowtrail/internal/engine"
+	"github.com/flowtrail/flowtrail/internal/inventory"
 )
 
 var miningDetector = &Detector{
@@ -108,10 +109,10 @@ func miningFinding(row []any) Finding {
 	hours, sessions := asInt(row[11]), asInt(row[10])
 	return Finding{
 		FirstSeen: unixTime(row[4]), LastSeen: unixTime(row[5]), Src: Endpoint{Address: src}, Dst: Endpoint{Address: dst},
-		Ports: []int{port}, Protocol: protoName(proto), Records: asInt(row[6]), Bytes: asInt(row[7]), Packets: asInt(row[8]),
+		Ports: []int{port}, Protocol: inventory.ProtocolName(proto), Records: asInt(row[6]), Bytes: asInt(row[7]), Packets: asInt(row[8]),
 		DistinctPeers: 1, DistinctPorts: 1,
 		Summary: fmt.Sprintf("%s held %s to %s/%d over %d hours (%s), the pattern of a miner's pool connection.",
-			src, plural(sessions, "connection", "connections"), protoName(proto), port, hours, humanBytes(asInt(row[7]))),
+			src, plural(sessions, "connection", "connections"), inventory.ProtocolName(proto), port, hours, humanBytes(asInt(row[7]))),
 		EvidenceSQL: evidence{from: asInt(row[4]), to: asInt(row[5]), a: []string{src}, b: []string{dst}, ports: []int{port}, proto: proto}.sql(),
 		Details:     map[string]any{"hours": hours, "connections": sessions},
 	}

@@ -83,6 +83,22 @@ type Rule struct {
 	Origin      string
 }
 
+// ProtocolName is a flow log's protocol number as security-group rules
+// name it ("tcp", "udp", "icmp", "icmpv6"), else the number.
+func ProtocolName(p int) string {
+	switch p {
+	case 6:
+		return "tcp"
+	case 17:
+		return "udp"
+	case 1:
+		return "icmp"
+	case 58:
+		return "icmpv6"
+	}
+	return itoa(p)
+}
+
 // ProtocolNumber is the rule's protocol as flow logs write it; -1 for all.
 func (r Rule) ProtocolNumber() int {
 	switch strings.ToLower(r.Protocol) {

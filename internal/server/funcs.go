@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowtrail/flowtrail/internal/engine"
 	"github.com/flowtrail/flowtrail/internal/hunt"
 	"github.com/flowtrail/flowtrail/internal/ledger"
 	"github.com/flowtrail/flowtrail/internal/render"
@@ -208,7 +209,7 @@ func inputTime(t time.Time) string {
 
 // fmtBytes is n in binary units, one decimal.
 func fmtBytes(v any) string {
-	n := float64(toInt64(v))
+	n := float64(engine.AsInt(v))
 	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
 	i := 0
 	for n >= 1024 && i < len(units)-1 {
@@ -223,7 +224,7 @@ func fmtBytes(v any) string {
 
 // fmtNum writes an integer with thin spaces between thousands.
 func fmtNum(v any) string {
-	s := fmt.Sprint(toInt64(v))
+	s := fmt.Sprint(engine.AsInt(v))
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	var b strings.Builder
@@ -255,22 +256,6 @@ func cell(v any) string {
 		return strings.Join(parts, ", ")
 	}
 	return render.Text(v)
-}
-
-func toInt64(v any) int64 {
-	switch x := v.(type) {
-	case int:
-		return int64(x)
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	case float64:
-		return int64(x)
-	}
-	return 0
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }

@@ -47,7 +47,7 @@ type Permission struct {
 }
 
 func (p perm) permission() Permission {
-	return Permission{Protocol: protocolName(p.proto), FromPort: p.from, ToPort: p.to, Peer: p.peer}
+	return Permission{Protocol: inventory.ProtocolName(p.proto), FromPort: p.from, ToPort: p.to, Peer: p.peer}
 }
 
 func (a *advice) diff(rep *Report) Diff {
@@ -77,7 +77,7 @@ func (a *advice) diff(rep *Report) Diff {
 	}
 	for _, p := range a.perms {
 		if !coveredByAll(kept, p) {
-			d.Add = append(d.Add, DiffRule{Direction: p.dir, GroupID: rep.TargetGroup, Protocol: protocolName(p.proto), FromPort: p.from, ToPort: p.to,
+			d.Add = append(d.Add, DiffRule{Direction: p.dir, GroupID: rep.TargetGroup, Protocol: inventory.ProtocolName(p.proto), FromPort: p.from, ToPort: p.to,
 				Peer: p.peer, Description: p.desc, Reason: "in use, and the rules that stay do not admit all of it"})
 		}
 	}
@@ -133,7 +133,7 @@ func (a *advice) diffRule(r inventory.Rule) DiffRule {
 // normalProtocol writes a rule's protocol as the recommendation does.
 func normalProtocol(r inventory.Rule) string {
 	if n := r.ProtocolNumber(); n >= 0 {
-		return protocolName(n)
+		return inventory.ProtocolName(n)
 	}
 	return r.Protocol
 }

@@ -78,7 +78,7 @@ func (a *advice) rules(dir string) []Rule {
 }
 
 func (a *advice) rule(dir string, proto, from, to int, run []*portPeers) Rule {
-	r := Rule{Protocol: protocolName(proto), FromPort: from, ToPort: to}
+	r := Rule{Protocol: inventory.ProtocolName(proto), FromPort: from, ToPort: to}
 	if proto != 6 && proto != 17 {
 		r.FromPort, r.ToPort = -1, -1
 	}

@@ -4,8 +4,9 @@ import (
 	"cmp"
 	"net/netip"
 	"slices"
-	"strconv"
 	"time"
+
+	"github.com/flowtrail/flowtrail/internal/inventory"
 )
 
 // maxSeenPeers is how many peer addresses an exposure or a
@@ -28,7 +29,7 @@ func (a *advice) addSeen(o obs, exposure bool, reason string) {
 	k := seenKey{exposure, o.direction(), o.proto, o.port, reason}
 	acc := a.seen[k]
 	if acc == nil {
-		acc = &seenAcc{Seen: Seen{Direction: k.dir, Protocol: protocolName(o.proto), Port: o.port, Reason: reason, FirstSeen: o.first, LastSeen: o.last},
+		acc = &seenAcc{Seen: Seen{Direction: k.dir, Protocol: inventory.ProtocolName(o.proto), Port: o.port, Reason: reason, FirstSeen: o.first, LastSeen: o.last},
 			peers: map[netip.Addr]bool{}}
 		a.seen[k] = acc
 	}
@@ -79,19 +80,4 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-// protocolName is the protocol as security-group rules write it.
-func protocolName(p int) string {
-	switch p {
-	case 6:
-		return "tcp"
-	case 17:
-		return "udp"
-	case 1:
-		return "icmp"
-	case 58:
-		return "icmpv6"
-	}
-	return strconv.Itoa(p)
 }

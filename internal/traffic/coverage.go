@@ -80,9 +80,9 @@ func Gaps(ctx context.Context, e *engine.Engine, w Window, inv *inventory.Invent
 	c := &Coverage{Logged: len(res.Rows), EmptyHours: emptyHours(hours.Rows), Interfaces: []InterfaceGap{}}
 	seen := map[string]bool{}
 	for _, r := range res.Rows {
-		g := InterfaceGap{InterfaceID: toStr(r[0]), LoggedHours: toInt(r[1]), First: hourTime(r[2]), Last: hourTime(r[3]), SkipData: toInt(r[4])}
+		g := InterfaceGap{InterfaceID: engine.AsString(r[0]), LoggedHours: engine.AsInt(r[1]), First: hourTime(r[2]), Last: hourTime(r[3]), SkipData: engine.AsInt(r[4])}
 		seen[g.InterfaceID] = true
-		g.SilentHours = (toInt(r[3]) - toInt(r[2]) + 1) - g.LoggedHours
+		g.SilentHours = (engine.AsInt(r[3]) - engine.AsInt(r[2]) + 1) - g.LoggedHours
 		if g.SilentHours > 0 || g.SkipData > 0 {
 			g.Workload = names[g.InterfaceID]
 			c.Interfaces = append(c.Interfaces, g)
@@ -96,7 +96,7 @@ func Gaps(ctx context.Context, e *engine.Engine, w Window, inv *inventory.Invent
 	return c, nil
 }
 
-func hourTime(v any) time.Time { return time.Unix(toInt(v)*3600, 0).UTC() }
+func hourTime(v any) time.Time { return time.Unix(engine.AsInt(v)*3600, 0).UTC() }
 
 // emptyHours lists the hours between the first and last logged hour
 // that have no record.
@@ -105,10 +105,10 @@ func emptyHours(rows [][]any) []time.Time {
 	if len(rows) == 0 {
 		return out
 	}
-	first, last := toInt(rows[0][0]), toInt(rows[len(rows)-1][0])
+	first, last := engine.AsInt(rows[0][0]), engine.AsInt(rows[len(rows)-1][0])
 	have := make(map[int64]bool, len(rows))
 	for _, r := range rows {
-		have[toInt(r[0])] = true
+		have[engine.AsInt(r[0])] = true
 	}
 	for h := first; h <= last; h++ {
 		if !have[h] {

@@ -206,8 +206,8 @@ type addrVolume struct {
 func (b *graphBuilder) place(rows [][]any) {
 	vols := make([]addrVolume, 0, len(rows))
 	for _, r := range rows {
-		a := toStr(r[0])
-		vols = append(vols, addrVolume{addr: a, bytes: toInt(r[1]), records: toInt(r[2]), public: isPublic(a)})
+		a := engine.AsString(r[0])
+		vols = append(vols, addrVolume{addr: a, bytes: engine.AsInt(r[1]), records: engine.AsInt(r[2]), public: isPublic(a)})
 	}
 	b.total = len(vols)
 	slices.SortFunc(vols, func(x, y addrVolume) int { return cmp.Or(cmp.Compare(y.bytes, x.bytes), cmp.Compare(x.addr, y.addr)) })
@@ -292,7 +292,7 @@ func (b *graphBuilder) finish(rows [][]any) *Graph {
 	}
 	es := make([]edge, 0, len(rows))
 	for _, r := range rows {
-		es = append(es, edge{int(toInt(r[0])), int(toInt(r[1])), toStr(r[2]), toInt(r[3]), toInt(r[4])})
+		es = append(es, edge{int(engine.AsInt(r[0])), int(engine.AsInt(r[1])), engine.AsString(r[2]), engine.AsInt(r[3]), engine.AsInt(r[4])})
 	}
 	slices.SortFunc(es, func(x, y edge) int {
 		return cmp.Or(cmp.Compare(y.bytes, x.bytes), cmp.Compare(y.records, x.records), cmp.Compare(x.s, y.s), cmp.Compare(x.d, y.d), cmp.Compare(x.action, y.action))

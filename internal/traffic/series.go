@@ -69,8 +69,8 @@ func seriesOf(ctx context.Context, e *engine.Engine, relation string, w Window, 
 	}
 	s := &Series{Bucket: time.Duration(secs) * time.Second, Seconds: secs, Counting: Counting, Points: make([]Point, 0, len(res.Rows))}
 	for _, r := range res.Rows {
-		s.Points = append(s.Points, Point{Time: time.Unix(toInt(r[0]), 0).UTC(), AcceptedBytes: toInt(r[1]), RejectedBytes: toInt(r[2]),
-			AcceptedRecords: toInt(r[3]), RejectedRecords: toInt(r[4]), NoActionRecords: toInt(r[5])})
+		s.Points = append(s.Points, Point{Time: time.Unix(engine.AsInt(r[0]), 0).UTC(), AcceptedBytes: engine.AsInt(r[1]), RejectedBytes: engine.AsInt(r[2]),
+			AcceptedRecords: engine.AsInt(r[3]), RejectedRecords: engine.AsInt(r[4]), NoActionRecords: engine.AsInt(r[5])})
 	}
 	return s, nil
 }
@@ -89,9 +89,9 @@ func FlowExtent(ctx context.Context, e *engine.Engine) (*Extent, error) {
 		return nil, err
 	}
 	r := res.Rows[0]
-	x := &Extent{Records: toInt(r[2])}
+	x := &Extent{Records: engine.AsInt(r[2])}
 	if r[0] != nil {
-		x.First, x.Last = time.Unix(toInt(r[0]), 0).UTC(), time.Unix(toInt(r[1]), 0).UTC()
+		x.First, x.Last = time.Unix(engine.AsInt(r[0]), 0).UTC(), time.Unix(engine.AsInt(r[1]), 0).UTC()
 	}
 	return x, nil
 }

@@ -36,25 +36,6 @@ func unixOrNil(t time.Time) any {
 	return t.Unix()
 }
 
-func toInt(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	case float64:
-		return int64(x)
-	}
-	return 0
-}
-
-func toStr(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
 // run runs one of this package's statements with the window's bounds
 // as $1 and $2 and any further arguments after them.
 func run(ctx context.Context, e *engine.Engine, what, q string, w Window, args ...any) (*engine.Result, error) {
